@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+import Foundation
+import Models
+import NIOCore
+import NIOFoundationCompat
+import NIOFoundationEssentialsCompat
+import NIOHTTP1
+
+/// A typed client for the SpendSense API: one method per endpoint, transparent token refresh,
+/// decoded errors, per-call timeouts and cancellation.
+///
+/// ```swift
+/// let client = APIClient(baseURL: URL(string: "http://127.0.0.1:8000")!)
+/// try await client.login(email: "operator@example.com", password: "…")
+/// let me = try await client.me()
+/// ```
+public struct APIClient: Sendable {
+    public let baseURL: URL
+    public let tokens: TokenStore
+    public var timeout: Duration
+    let http: HTTPClient
+
+    public init(baseURL: URL, tokens: TokenStore = TokenStore(), timeout: Duration = .seconds(15), http: HTTPClient = .shared) {
+        self.baseURL = baseURL
+        self.tokens = tokens
+        self.timeout = timeout
+        self.http = http
+    }
+
+    // MARK: - Auth
+
+    @discardableResult
+    public func register(email: String, password: String) async throws -> AuthResponse {
+        let response: AuthResponse = try await send(
+            .POST, "/api/v1/auth/register", body: Credentials(email: email, password: password), authenticated: false)
+        await tokens.set(.init(accessToken: response.accessToken, refreshToken: response.refreshToken))
+        return response
+    }
+
+    @discardableResult
+    public func login(email: String, password: String) async throws -> AuthResponse {
+        let response: AuthResponse = try await send(
+            .POST, "/api/v1/auth/login", body: Credentials(email: email, password: password), authenticated: false)
+        await tokens.set(.init(accessToken: response.accessToken, refreshToken: response.refreshToken))
+        return response
+    }
+
+    /// Exchanges the stored refresh token for a new pair (normally done for you on a 401).
+    @discardableResult
+    public func refresh() async throws -> TokenStore.Tokens {
+        try await tokens.refresh(using: refreshCall)
+    }
+
+    /// Ends the session on the server and forgets the tokens (even when the server call fails).
+    public func logout() async throws {
+        defer { Task { await tokens.set(nil) } }
+        try await sendEmpty(.POST, "/api/v1/auth/logout")
+        await tokens.set(nil)
+    }
+
+    // MARK: - Users
+
+    public func me() async throws -> User {
+        try await send(.GET, "/api/v1/users/me")
+    }
+
+    public func updateMe(_ changes: UpdateUserRequest) async throws -> User {
+        try await send(.PUT, "/api/v1/users/me", body: changes)
+    }
+
+    public func deleteMe() async throws {
+        try await sendEmpty(.DELETE, "/api/v1/users/me")
+        await tokens.set(nil)
+    }
+
+    // MARK: - Admin
+
+    public func changeRole(userID: UUID, to role: Role) async throws -> User {
+        try await send(
+            .PUT, "/api/v1/operator/admin/users/\(userID.uuidString.lowercased())/role", body: RoleChangeRequest(role: role))
+    }
+
+    // MARK: - System
+
+    public func health() async throws -> HealthStatus {
+        try await send(.GET, "/health", authenticated: false)
+    }
+
+    public func ready() async throws -> HealthStatus {
+        try await send(.GET, "/ready", authenticated: false)
+    }
+
+    // MARK: - Transport
+
+    private struct Empty: Encodable {}
+
+    private var refreshCall: @Sendable (String) async throws -> TokenStore.Tokens {
+        { [self] refreshToken in
+            let response: AuthResponse = try await send(
+                .POST, "/api/v1/auth/refresh", body: RefreshRequest(refreshToken: refreshToken), authenticated: false)
+            return .init(accessToken: response.accessToken, refreshToken: response.refreshToken)
+        }
+    }
+
+    func send<Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: [String: String] = [:], authenticated: Bool = true
+    ) async throws -> Response {
+        try await send(method, path, query: query, body: Optional<Empty>.none, authenticated: authenticated)
+    }
+
+    func send<Body: Encodable, Response: Decodable>(
+        _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: Body?, authenticated: Bool = true
+    ) async throws -> Response {
+        let data = try await perform(method, path, query: query, body: body, authenticated: authenticated)
+        do {
+            return try JSONDecoder.spendSense.decode(Response.self, from: data)
+        } catch {
+            throw APIError.decoding(String(describing: error))
+        }
+    }
+
+    func sendEmpty(_ method: HTTPMethod, _ path: String, authenticated: Bool = true) async throws {
+        _ = try await perform(method, path, query: [:], body: Optional<Empty>.none, authenticated: authenticated)
+    }
+
+    private func perform<Body: Encodable>(
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Body?, authenticated: Bool
+    ) async throws -> Data {
+        let encoded = try body.map { try JSONEncoder.spendSense.encode($0) }
+        var token: String?
+        if authenticated {
+            guard let current = await tokens.tokens else { throw APIError.notSignedIn }
+            token = current.accessToken
+        }
+        let (status, data) = try await execute(method, path, query: query, body: encoded, token: token)
+        if status == 401, authenticated {
+            // One transparent refresh, then one retry.
+            let fresh = try await tokens.refresh(using: refreshCall)
+            let (retryStatus, retryData) = try await execute(
+                method, path, query: query, body: encoded, token: fresh.accessToken)
+            return try check(retryStatus, retryData)
+        }
+        return try check(status, data)
+    }
+
+    private func check(_ status: Int, _ data: Data) throws -> Data {
+        guard (200..<300).contains(status) else {
+            throw APIError.server(status: status, body: try? JSONDecoder.spendSense.decode(ErrorBody.self, from: data))
+        }
+        return data
+    }
+
+    private func execute(
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, token: String?
+    ) async throws -> (Int, Data) {
+        guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
+            throw APIError.transport("bad server URL \(baseURL)")
+        }
+        let basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+        components.path = basePath + path
+        if !query.isEmpty {
+            components.queryItems = query.keys.sorted().map { URLQueryItem(name: $0, value: query[$0]) }
+        }
+        guard let url = components.url else { throw APIError.transport("bad URL \(baseURL)\(path)") }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "spendsense-console")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: body))
+        }
+        do {
+            try Task.checkCancellation()
+            let seconds = Int64(timeout.components.seconds)
+            let response = try await http.execute(request, timeout: .seconds(max(1, seconds)))
+            let buffer = try await response.body.collect(upTo: 64 * 1024 * 1024)
+            return (Int(response.status.code), Data(buffer: buffer))
+        } catch is CancellationError {
+            throw APIError.cancelled
+        } catch let error as HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout { throw APIError.timeout }
+            if error == .cancelled { throw APIError.cancelled }
+            throw APIError.transport(String(describing: error))
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError.transport(String(describing: error))
+        }
+    }
+}

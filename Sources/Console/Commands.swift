@@ -1,0 +1,162 @@
+import APIClient
+import ArgumentParser
+import Foundation
+import Models
+import TerminalUI
+
+@main
+struct SpendSenseConsole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spendsense",
+        abstract: "The SpendSense console: review recommendations, watch analytics, manage your data.",
+        subcommands: [TUI.self, Login.self, Logout.self, WhoAmI.self, Demo.self],
+        defaultSubcommand: TUI.self
+    )
+}
+
+/// Options shared by every subcommand.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Server URL (env SPENDSENSE_SERVER; default: the saved one, else http://127.0.0.1:8000).")
+    var server: String?
+
+    @Option(help: "Credentials file (default ~/.config/spendsense/credentials.json).")
+    var credentials: String?
+
+    var store: CredentialsStore {
+        CredentialsStore(url: credentials.map { URL(fileURLWithPath: $0) } ?? CredentialsStore.defaultURL())
+    }
+
+    /// The server to talk to: flag, environment, saved credentials, default.
+    func serverURL() throws -> (String, URL) {
+        let text =
+            server ?? ProcessInfo.processInfo.environment["SPENDSENSE_SERVER"] ?? store.load()?.server
+            ?? "http://127.0.0.1:8000"
+        guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
+            throw ValidationError("server must be an http(s) URL, got \(text)")
+        }
+        return (text, url)
+    }
+
+    /// A client carrying the saved tokens when they belong to `server`; refreshed tokens are saved back.
+    func savedClient() async throws -> APIClient {
+        let (serverText, url) = try serverURL()
+        let saved = store.load()
+        guard let saved, saved.server == serverText, let access = saved.accessToken, let refresh = saved.refreshToken
+        else { throw ValidationError("not signed in to \(serverText); run `spendsense login` first") }
+        let client = APIClient(baseURL: url, tokens: TokenStore(tokens: .init(accessToken: access, refreshToken: refresh)))
+        let store = self.store
+        await client.tokens.setOnChange { tokens in
+            if let tokens {
+                store.save(.init(server: serverText, email: saved.email, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken))
+            } else {
+                store.clearTokens()
+            }
+        }
+        return client
+    }
+}
+
+/// Display options for the full-screen console.
+struct DisplayOptions: ParsableArguments {
+    @Flag(help: "Draw with ASCII only (no box-drawing characters or symbols).") var ascii = false
+    @Flag(help: "No colors (also when NO_COLOR is set).") var monochrome = false
+
+    var theme: Theme {
+        let noColor = monochrome || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        return noColor ? .monochrome(ascii: ascii) : .standard(ascii: ascii)
+    }
+}
+
+struct TUI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui", abstract: "Open the full-screen console (the default).")
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var display: DisplayOptions
+
+    func run() async throws {
+        let (serverText, _) = try global.serverURL()
+        let saved = global.store.load()
+        var state = AppState(server: serverText, email: saved?.email ?? "")
+        let client = try? await global.savedClient()
+        if client != nil {
+            state.page = .home
+            state.busy = "Loading your account…"
+        }
+        let effects = LiveEffects(client: client, credentials: global.store)
+        runConsole(state: state, effects: effects, theme: display.theme, initial: client != nil ? [.loadMe] : [])
+    }
+}
+
+/// Takes over the terminal until the user quits.
+func runConsole(state: AppState, effects: any EffectRunner, theme: Theme, initial: [Effect]) {
+    let screen = NcursesScreen(monochrome: theme == .monochrome(ascii: theme.ascii))
+    defer { screen.shutdown() }
+    let loop = ConsoleLoop(state: state, screen: screen, runner: effects, theme: theme)
+    for effect in initial { loop.perform(effect) }
+    loop.run()
+}
+
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Sign in and save the session for later commands.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Account email.") var email: String
+    @Flag(help: "Read the password from standard input.") var passwordStdin = false
+
+    func run() async throws {
+        guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the password in") }
+        guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+            throw ValidationError("no password on standard input")
+        }
+        let (serverText, url) = try global.serverURL()
+        let client = APIClient(baseURL: url)
+        do {
+            let response = try await client.login(email: email, password: password)
+            global.store.save(
+                .init(server: serverText, email: response.email ?? email, accessToken: response.accessToken,
+                      refreshToken: response.refreshToken))
+            print("signed in to \(serverText) as \(response.email ?? email) (\(response.role.rawValue))")
+        } catch let error as APIError {
+            throw CleanExit.message(error.description, code: 1)
+        }
+    }
+}
+
+struct Logout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "End the saved session on the server and forget it.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let client = try await global.savedClient()
+        try? await client.logout()
+        global.store.clearTokens()
+        print("signed out")
+    }
+}
+
+struct WhoAmI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "Show the signed-in account.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let client = try await global.savedClient()
+        do {
+            let me = try await client.me()
+            if json {
+                print(String(decoding: try JSONEncoder.spendSense.encode(me), as: UTF8.self))
+            } else {
+                print("\(me.email ?? "-") \(me.role.rawValue) \(me.id.uuidString.lowercased()) \(client.baseURL.absoluteString)")
+            }
+        } catch let error as APIError {
+            throw CleanExit.message(error.description, code: 1)
+        }
+    }
+}
+
+extension CleanExit {
+    /// Prints `text` to stderr and exits with `code`.
+    static func message(_ text: String, code: Int32) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+        return ExitCode(code)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// `POST /api/v1/auth/register` and `POST /api/v1/auth/login`.
+public struct Credentials: Codable, Sendable, Equatable {
+    public var email: String
+    public var password: String
+    public init(email: String, password: String) {
+        self.email = email
+        self.password = password
+    }
+}
+
+/// `POST /api/v1/auth/refresh`.
+public struct RefreshRequest: Codable, Sendable, Equatable {
+    public var refreshToken: String
+    public init(refreshToken: String) { self.refreshToken = refreshToken }
+    enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
+}
+
+/// The answer to every successful sign-in, registration or refresh.
+public struct AuthResponse: Codable, Sendable, Equatable {
+    public var userID: UUID
+    public var email: String?
+    public var role: Role
+    public var accessToken: String
+    public var refreshToken: String
+    public var tokenType: String
+    /// Seconds until `access_token` expires.
+    public var expiresIn: Int
+
+    public init(
+        userID: UUID, email: String?, role: Role, accessToken: String, refreshToken: String,
+        tokenType: String = "bearer", expiresIn: Int
+    ) {
+        self.userID = userID
+        self.email = email
+        self.role = role
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.tokenType = tokenType
+        self.expiresIn = expiresIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case email, role
+        case userID = "user_id"
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+    }
+}
+
+/// Password rules shared by the server (enforcement) and the console (hints before sending).
+public enum PasswordPolicy {
+    public static let minimumLength = 12
+
+    /// The rules `password` breaks, in plain words; empty when it is acceptable.
+    public static func violations(of password: String) -> [String] {
+        var problems: [String] = []
+        if password.count < minimumLength { problems.append("at least \(minimumLength) characters") }
+        if !password.contains(where: { $0.isUppercase }) { problems.append("an uppercase letter") }
+        if !password.contains(where: { $0.isLowercase }) { problems.append("a lowercase letter") }
+        if !password.contains(where: { $0.isNumber }) { problems.append("a digit") }
+        if !password.contains(where: { !$0.isLetter && !$0.isNumber && !$0.isWhitespace }) {
+            problems.append("a symbol")
+        }
+        if password.utf8.count > 72 { problems.append("at most 72 bytes") }
+        return problems
+    }
+}
+
+/// Email syntax check and normalization shared by server and console.
+public enum EmailAddress {
+    /// Lower-cased, trimmed address, or nil when it is not a plausible address.
+    public static func normalize(_ raw: String) -> String? {
+        let email = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard email.count <= 254, !email.contains(where: { $0.isWhitespace }) else { return nil }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let local = parts[0]
+        let domain = parts[1]
+        guard !local.isEmpty, local.count <= 64, !domain.isEmpty else { return nil }
+        guard !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else { return nil }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return nil }
+        for label in labels {
+            guard !label.isEmpty, label.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return nil }
+            guard label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else { return nil }
+        }
+        let allowedLocal = Set("abcdefghijklmnopqrstuvwxyz0123456789.!#$%&'*+/=?^_`{|}~-")
+        guard local.allSatisfy({ allowedLocal.contains($0) }) else { return nil }
+        return email
+    }
+
+    /// `j***@example.com`: enough to recognise, not enough to leak.
+    public static func masked(_ email: String) -> String {
+        guard let at = email.firstIndex(of: "@") else { return "***" }
+        let local = email[..<at]
+        let first = local.first.map(String.init) ?? ""
+        return "\(first)***\(email[at...])"
+    }
+}
+
+/// E.164 phone numbers.
+public enum PhoneNumber {
+    /// `+15551234567` from common spellings (`+1 (555) 123-4567`), or nil when not E.164.
+    public static func normalize(_ raw: String) -> String? {
+        let trimmed = raw.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("+") else { return nil }
+        let allowedSeparators = Set(" -().")
+        var digits = ""
+        for character in trimmed.dropFirst() {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if !allowedSeparators.contains(character) {
+                return nil
+            }
+        }
+        guard (8...15).contains(digits.count), digits.first != "0" else { return nil }
+        return "+" + digits
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The body of every non-2xx response the server sends.
+///
+/// ```json
+/// {"detail": "Email or password is incorrect",
+///  "error": {"code": "INVALID_CREDENTIALS", "message": "Email or password is incorrect", "details": {}},
+///  "request_id": "6f1c…"}
+/// ```
+public struct ErrorBody: Codable, Sendable, Equatable {
+    /// The machine-readable part of an error.
+    public struct Info: Codable, Sendable, Equatable {
+        /// Stable UPPER_SNAKE code clients can switch on.
+        public var code: String
+        /// Human-readable message (same text as `detail`).
+        public var message: String
+        /// Structured extras: field errors, retry hints, conflicting versions.
+        public var details: [String: JSONValue]
+
+        public init(code: String, message: String, details: [String: JSONValue] = [:]) {
+            self.code = code
+            self.message = message
+            self.details = details
+        }
+    }
+
+    /// Human-readable message.
+    public var detail: String
+    public var error: Info
+    /// The request id the server assigned (also in the `X-Request-ID` header).
+    public var requestID: String
+
+    public init(code: String, message: String, details: [String: JSONValue] = [:], requestID: String) {
+        self.detail = message
+        self.error = Info(code: code, message: message, details: details)
+        self.requestID = requestID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case detail, error
+        case requestID = "request_id"
+    }
+}
+
+/// Stable error codes shared by server and client.
+public enum ErrorCode {
+    public static let badRequest = "BAD_REQUEST"
+    public static let invalidJSON = "INVALID_JSON"
+    public static let validationFailed = "VALIDATION_FAILED"
+    public static let unauthorized = "UNAUTHORIZED"
+    public static let invalidToken = "INVALID_TOKEN"
+    public static let tokenExpired = "TOKEN_EXPIRED"
+    public static let invalidCredentials = "INVALID_CREDENTIALS"
+    public static let accountLocked = "ACCOUNT_LOCKED"
+    public static let refreshTokenReused = "REFRESH_TOKEN_REUSED"
+    public static let forbidden = "FORBIDDEN"
+    public static let insufficientRole = "INSUFFICIENT_ROLE"
+    public static let notFound = "NOT_FOUND"
+    public static let methodNotAllowed = "METHOD_NOT_ALLOWED"
+    public static let conflict = "CONFLICT"
+    public static let emailTaken = "EMAIL_TAKEN"
+    public static let phoneTaken = "PHONE_TAKEN"
+    public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    public static let unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
+    public static let rateLimited = "RATE_LIMITED"
+    public static let serviceUnavailable = "SERVICE_UNAVAILABLE"
+    public static let internalError = "INTERNAL_ERROR"
+}

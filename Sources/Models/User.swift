@@ -1,0 +1,83 @@
+import Foundation
+
+/// Roles, ordered by privilege: `user < operator < admin`.
+public enum Role: String, Codable, Sendable, CaseIterable, Comparable {
+    case user
+    case `operator`
+    case admin
+
+    var rank: Int {
+        switch self {
+        case .user: 0
+        case .operator: 1
+        case .admin: 2
+        }
+    }
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// A user as the API shows it to that user or to an admin.
+public struct User: Codable, Sendable, Equatable, Identifiable {
+    public var id: UUID
+    public var email: String?
+    public var name: String?
+    public var phoneNumber: String?
+    public var monthlyIncome: Double?
+    public var role: Role
+    public var isLocked: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: UUID, email: String?, name: String? = nil, phoneNumber: String? = nil, monthlyIncome: Double? = nil,
+        role: Role, isLocked: Bool = false, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.phoneNumber = phoneNumber
+        self.monthlyIncome = monthlyIncome
+        self.role = role
+        self.isLocked = isLocked
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id = "user_id"
+        case email, name, role
+        case phoneNumber = "phone_number"
+        case monthlyIncome = "monthly_income"
+        case isLocked = "is_locked"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// `PUT /api/v1/users/me`: every field is optional; only the fields present change.
+public struct UpdateUserRequest: Codable, Sendable, Equatable {
+    public var name: String?
+    public var email: String?
+    public var phoneNumber: String?
+    public var monthlyIncome: Double?
+
+    public init(name: String? = nil, email: String? = nil, phoneNumber: String? = nil, monthlyIncome: Double? = nil) {
+        self.name = name
+        self.email = email
+        self.phoneNumber = phoneNumber
+        self.monthlyIncome = monthlyIncome
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, email
+        case phoneNumber = "phone_number"
+        case monthlyIncome = "monthly_income"
+    }
+}
+
+/// `PUT /api/v1/operator/admin/users/{user_id}/role`.
+public struct RoleChangeRequest: Codable, Sendable, Equatable {
+    public var role: Role
+    public init(role: Role) { self.role = role }
+}

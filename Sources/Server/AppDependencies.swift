@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Models
+import Storage
+
+/// Everything the routes use, built once from the configuration. The same value backs `serve`,
+/// the CLI subcommands (`seed`, `create-user`) and the tests.
+public struct AppDependencies: Sendable {
+    public let configuration: ServerConfiguration
+    public let database: Database
+    public let users: any UserRepository
+    public let sessions: any SessionRepository
+    public let auditLog: any AuditRepository
+    public let keyValue: any KeyValueStore
+    public let tokens: TokenService
+    public let passwords: PasswordHasher
+    public let metrics: MetricsRegistry
+    public let logger: Logger
+
+    /// Opens the database (running migrations) and loads the signing keys.
+    public static func make(_ configuration: ServerConfiguration, logger: Logger) async throws -> AppDependencies {
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        let database = try Database(
+            location: configuration.database, maxConnections: configuration.maxDatabaseConnections, logger: logger)
+        do {
+            try await database.migrate()
+            let tokens = try await TokenService.load(
+                keyFiles: configuration.jwtPrivateKeyFiles, dataDirectory: configuration.dataDirectory,
+                issuer: configuration.jwtIssuer, accessTokenLifetime: configuration.accessTokenLifetime, logger: logger)
+            return AppDependencies(
+                configuration: configuration,
+                database: database,
+                users: SQLUserRepository(database: database),
+                sessions: SQLSessionRepository(database: database),
+                auditLog: SQLAuditRepository(database: database),
+                keyValue: MemoryKeyValueStore(),
+                tokens: tokens,
+                passwords: PasswordHasher(cost: configuration.bcryptCost),
+                metrics: MetricsRegistry(),
+                logger: logger
+            )
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
+    public var audit: AuditLogger { AuditLogger(repository: auditLog, logger: logger) }
+
+    public var auth: AuthService {
+        AuthService(
+            users: users, sessions: sessions, tokens: tokens, passwords: passwords,
+            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration)
+    }
+
+    /// Closes database connections. Call once the server has stopped.
+    public func shutdown() async {
+        await database.close()
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import NIOCore
+import ServiceLifecycle
+import Storage
+
+/// Builds the router with every middleware and controller. Tests use it with `app.test(.router)`.
+public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
+    let configuration = dependencies.configuration
+    let router = Router(context: AppRequestContext.self)
+    let routeTable = RouteTable()
+    router.middlewares.add(
+        ObservabilityMiddleware(
+            metrics: dependencies.metrics, accessLogger: dependencies.logger,
+            trustForwardedFor: configuration.trustForwardedFor))
+    router.middlewares.add(ErrorMiddleware(routeTable: routeTable))
+    router.middlewares.add(CORSMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
+    router.middlewares.add(BodyLimitMiddleware(maxBytes: ServerConfiguration.maxBodyBytes))
+
+    let authenticator = AuthMiddleware(tokens: dependencies.tokens, sessions: dependencies.sessions)
+    let audit = dependencies.audit
+
+    SystemController(
+        database: dependencies.database, keyValue: dependencies.keyValue, metrics: dependencies.metrics,
+        tokens: dependencies.tokens
+    ).addRoutes(to: router)
+
+    let api = router.group("api/v1")
+    AuthController(auth: dependencies.auth, authenticator: authenticator).addRoutes(to: api.group("auth"))
+    UsersController(users: dependencies.users, sessions: dependencies.sessions, audit: audit)
+        .addRoutes(to: api.group("users").add(middleware: authenticator))
+    AdminController(users: dependencies.users, audit: audit)
+        .addRoutes(
+            to: api.group("operator/admin").add(middleware: authenticator)
+                .add(middleware: RoleMiddleware(minimum: .admin, audit: audit)))
+
+    routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
+    return router
+}
+
+/// Closes the database once the HTTP server has shut down (SQLite must not be freed while open).
+struct DatabaseShutdownService: Service {
+    let dependencies: AppDependencies
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await dependencies.shutdown()
+    }
+}
+
+/// The whole server: router, HTTP server on `host:port`, a ready line on stdout, clean shutdown.
+public func buildApplication(
+    _ dependencies: AppDependencies, onReady: (@Sendable (String, Int) -> Void)? = nil
+) -> some ApplicationProtocol {
+    let configuration = dependencies.configuration
+    var app = Application(
+        router: buildRouter(dependencies),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "spendsense"),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            onReady?(configuration.host, port)
+        },
+        logger: dependencies.logger
+    )
+    app.addServices(DatabaseShutdownService(dependencies: dependencies))
+    return app
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import JWTKit
+import Logging
+import Models
+import Storage
+
+/// Authenticates the bearer token: signature and expiry (RS256), then one query for the session and its
+/// user, so logout, refresh-token reuse, locking and deletion take effect on the very next request.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let tokens: TokenService
+    let sessions: any SessionRepository
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw AppError.unauthorized("Missing bearer token")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw AppError.unauthorized("Authorization header must be 'Bearer <token>'", code: ErrorCode.invalidToken)
+        }
+        let claims = try await tokens.verify(String(parts[1]))
+        guard let sessionID = UUID(uuidString: claims.sid), let userID = UUID(uuidString: claims.sub.value) else {
+            throw AppError.unauthorized("Invalid access token", code: ErrorCode.invalidToken)
+        }
+        guard let (session, user) = try await sessions.authenticate(sessionID: sessionID), session.userID == userID,
+            session.isUsable(at: Date())
+        else {
+            throw AppError.unauthorized("Session has ended; sign in again", code: ErrorCode.invalidToken)
+        }
+        guard user.deletedAt == nil else {
+            throw AppError.unauthorized("Account no longer exists", code: ErrorCode.invalidToken)
+        }
+        guard !user.user.isLocked else {
+            throw AppError.unauthorized("Account is locked", code: ErrorCode.accountLocked)
+        }
+        var context = context
+        context.identity = Identity(user: user.user, sessionID: sessionID, tokenID: claims.jti.value)
+        context.logger[metadataKey: "user.id"] = .string(user.id.uuidString.lowercased())
+        return try await next(request, context)
+    }
+}
+
+/// Requires at least `minimum` role; refusals are audited. Role comes from the database row, not the token,
+/// so a demotion applies at once.
+struct RoleMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let minimum: Role
+    let audit: AuditLogger
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let identity = try context.requireIdentity()
+        guard identity.role >= minimum else {
+            await audit.record(
+                AuditAction.authorizationFailure, outcome: "denied", actor: identity.user.id, targetType: "route",
+                targetID: "\(request.method.rawValue) \(context.endpointPath ?? request.uri.path)",
+                details: ["required_role": .string(minimum.rawValue), "role": .string(identity.role.rawValue)],
+                context: context)
+            throw AppError.forbidden(
+                "This needs the \(minimum.rawValue) role; you are \(identity.role.rawValue)",
+                code: ErrorCode.insufficientRole)
+        }
+        return try await next(request, context)
+    }
+}

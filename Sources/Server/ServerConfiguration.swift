@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Storage
+
+/// Everything the server needs to start. `spendsense-server` fills it from flags and environment;
+/// tests build it directly (`ServerConfiguration.testing()`).
+public struct ServerConfiguration: Sendable {
+    /// Largest request body accepted anywhere (uploads included): 10 MB.
+    public static let maxBodyBytes = 10 * 1024 * 1024
+
+    public enum Environment: String, Sendable {
+        case development
+        case production
+    }
+
+    public var host: String
+    public var port: Int
+    /// Holds the SQLite file, the dev JWT key and (later) blobs.
+    public var dataDirectory: URL
+    public var database: DatabaseLocation
+    public var environment: Environment
+    public var logLevel: Logger.Level
+    public var bcryptCost: UInt8
+    /// Allowed CORS origins; `["*"]` allows any origin, empty disables CORS headers.
+    public var corsOrigins: [String]
+    /// PEM files of RSA private keys; the first signs, all verify. Empty: a dev key in the data dir.
+    public var jwtPrivateKeyFiles: [String]
+    public var jwtIssuer: String
+    public var accessTokenLifetime: TimeInterval
+    public var refreshTokenLifetime: TimeInterval
+    /// Failed logins allowed per IP per window before 429.
+    public var loginFailureLimit: Int
+    public var loginFailureWindow: TimeInterval
+    /// Registrations allowed per IP per window before 429.
+    public var registrationLimit: Int
+    public var registrationWindow: TimeInterval
+    /// Trust the first `X-Forwarded-For` address as the client IP (only behind a proxy you control).
+    public var trustForwardedFor: Bool
+    public var maxDatabaseConnections: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,
+        environment: Environment = .development, logLevel: Logger.Level = .info, bcryptCost: UInt8 = 12,
+        corsOrigins: [String] = [], jwtPrivateKeyFiles: [String] = [], jwtIssuer: String = "spendsense",
+        accessTokenLifetime: TimeInterval = 3600, refreshTokenLifetime: TimeInterval = 30 * 86400,
+        loginFailureLimit: Int = 5, loginFailureWindow: TimeInterval = 3600,
+        registrationLimit: Int = 20, registrationWindow: TimeInterval = 3600,
+        trustForwardedFor: Bool = false, maxDatabaseConnections: Int = 8
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.database =
+            database ?? .sqliteFile(path: dataDirectory.appendingPathComponent("spendsense.sqlite").path)
+        self.environment = environment
+        self.logLevel = logLevel
+        self.bcryptCost = bcryptCost
+        self.corsOrigins = corsOrigins
+        self.jwtPrivateKeyFiles = jwtPrivateKeyFiles
+        self.jwtIssuer = jwtIssuer
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.loginFailureLimit = loginFailureLimit
+        self.loginFailureWindow = loginFailureWindow
+        self.registrationLimit = registrationLimit
+        self.registrationWindow = registrationWindow
+        self.trustForwardedFor = trustForwardedFor
+        self.maxDatabaseConnections = maxDatabaseConnections
+    }
+
+    /// A throwaway configuration for tests: in-memory SQLite (or `database`), bcrypt cost 4, a temp data dir.
+    public static func testing(database: DatabaseLocation = .sqliteMemory) -> ServerConfiguration {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("spendsense-test-\(UUID().uuidString)")
+        return ServerConfiguration(
+            port: 0, dataDirectory: directory, database: database, logLevel: .warning, bcryptCost: 4,
+            corsOrigins: ["http://localhost:3000"]
+        )
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Models
+import Storage
+
+/// Email/password accounts and token sessions: register, log in, refresh (with rotation and reuse
+/// detection), log out.
+public struct AuthService: Sendable {
+    let users: any UserRepository
+    let sessions: any SessionRepository
+    let tokens: TokenService
+    let passwords: PasswordHasher
+    let limiter: RateLimiter
+    let audit: AuditLogger
+    let configuration: ServerConfiguration
+
+    /// Client details recorded on a new session.
+    struct ClientInfo {
+        var userAgent: String?
+        var ip: String?
+    }
+
+    /// Validated, normalized credentials, or a 400 naming every broken rule.
+    static func validated(_ credentials: Credentials, checkPolicy: Bool) throws -> (email: String, password: String) {
+        var fields: [String: String] = [:]
+        let email = EmailAddress.normalize(credentials.email)
+        if email == nil { fields["email"] = "must be a valid email address" }
+        if checkPolicy {
+            let problems = PasswordPolicy.violations(of: credentials.password)
+            if !problems.isEmpty { fields["password"] = "must contain " + problems.joined(separator: ", ") }
+        }
+        guard let email, fields.isEmpty else {
+            throw AppError.validation(fields.count == 1 ? "\(fields.first!.key) \(fields.first!.value)" : "Invalid registration", fields: fields)
+        }
+        return (email, credentials.password)
+    }
+
+    /// Creates a user with a password (also used by `create-user` and `seed`). 409 when the email is taken.
+    public func createUser(email rawEmail: String, password: String, role: Role, name: String? = nil) async throws
+        -> UserRecord
+    {
+        let (email, password) = try Self.validated(Credentials(email: rawEmail, password: password), checkPolicy: true)
+        let hash = try await passwords.hash(password)
+        do {
+            return try await users.create(email: email, passwordHash: hash, role: role, name: name, now: Date())
+        } catch StorageError.conflict {
+            throw AppError(.conflict, code: ErrorCode.emailTaken, "An account with this email already exists")
+        }
+    }
+
+    func register(_ credentials: Credentials, client: ClientInfo, context: AppRequestContext) async throws
+        -> AuthResponse
+    {
+        try await limiter.consume(
+            "register:\(client.ip ?? "unknown")", limit: configuration.registrationLimit,
+            window: configuration.registrationWindow, message: "Too many registrations from this address")
+        let user = try await createUser(email: credentials.email, password: credentials.password, role: .user)
+        await audit.record(
+            AuditAction.register, actor: user.id, targetType: "user", targetID: user.id.uuidString.lowercased(),
+            context: context)
+        return try await openSession(for: user, client: client)
+    }
+
+    func login(_ credentials: Credentials, client: ClientInfo, context: AppRequestContext) async throws -> AuthResponse {
+        let limitKey = "login-fail:\(client.ip ?? "unknown")"
+        try await limiter.ensureAllowed(
+            limitKey, limit: configuration.loginFailureLimit, message: "Too many failed sign-in attempts; try later")
+        let email = EmailAddress.normalize(credentials.email)
+        let user = try await email.asyncFlatMap { try await users.find(email: $0) }
+        let matches = try await passwords.verify(credentials.password, hash: user?.passwordHash)
+        guard let user, matches else {
+            try await limiter.hit(limitKey, window: configuration.loginFailureWindow)
+            await audit.record(
+                AuditAction.login, outcome: "failure", actor: user?.id,
+                details: ["email": .string(email.map(EmailAddress.masked) ?? "invalid")], context: context)
+            throw AppError.unauthorized("Email or password is incorrect", code: ErrorCode.invalidCredentials)
+        }
+        guard !user.user.isLocked else {
+            await audit.record(AuditAction.login, outcome: "locked", actor: user.id, context: context)
+            throw AppError(.forbidden, code: ErrorCode.accountLocked, "This account is locked; contact an administrator")
+        }
+        await audit.record(AuditAction.login, actor: user.id, context: context)
+        return try await openSession(for: user, client: client)
+    }
+
+    func refresh(_ request: RefreshRequest, context: AppRequestContext) async throws -> AuthResponse {
+        let presented = TokenService.hashRefreshToken(request.refreshToken)
+        let next = TokenService.newRefreshToken()
+        switch try await sessions.refresh(tokenHash: presented, newTokenHash: next.hash, now: Date()) {
+        case .rotated(let session, let user):
+            await audit.record(
+                AuditAction.refresh, actor: user.id, targetType: "session",
+                targetID: session.id.uuidString.lowercased(), context: context)
+            let access = try await tokens.accessToken(userID: user.id, role: user.user.role, sessionID: session.id)
+            return response(user: user, access: access, refresh: next.token)
+        case .reused(let session):
+            await audit.record(
+                AuditAction.refreshReuse, outcome: "session_revoked", actor: session.userID, targetType: "session",
+                targetID: session.id.uuidString.lowercased(), context: context)
+            throw AppError.unauthorized(
+                "Refresh token was already used; the session has been revoked", code: ErrorCode.refreshTokenReused)
+        case .invalid:
+            throw AppError.unauthorized("Refresh token is invalid or expired", code: ErrorCode.invalidToken)
+        }
+    }
+
+    func logout(_ identity: Identity, context: AppRequestContext) async throws {
+        try await sessions.revoke(sessionID: identity.sessionID, reason: "logout", now: Date())
+        await audit.record(
+            AuditAction.logout, actor: identity.user.id, targetType: "session",
+            targetID: identity.sessionID.uuidString.lowercased(), context: context)
+    }
+
+    private func openSession(for user: UserRecord, client: ClientInfo) async throws -> AuthResponse {
+        let refresh = TokenService.newRefreshToken()
+        let session = try await sessions.create(
+            userID: user.id, tokenHash: refresh.hash, userAgent: client.userAgent, ip: client.ip, now: Date(),
+            lifetime: configuration.refreshTokenLifetime)
+        let access = try await tokens.accessToken(userID: user.id, role: user.user.role, sessionID: session.id)
+        return response(user: user, access: access, refresh: refresh.token)
+    }
+
+    private func response(user: UserRecord, access: String, refresh: String) -> AuthResponse {
+        AuthResponse(
+            userID: user.id, email: user.user.email, role: user.user.role, accessToken: access, refreshToken: refresh,
+            expiresIn: Int(tokens.accessTokenLifetime))
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

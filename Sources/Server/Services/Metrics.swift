@@ -1,0 +1,82 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Request counts and latency histograms by method, route and status, rendered as Prometheus text.
+/// Lock-protected dictionaries: one short critical section per request.
+public final class MetricsRegistry: Sendable {
+    static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    struct Key: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    struct Series {
+        var count = 0
+        var sum = 0.0
+        var bucketCounts = [Int](repeating: 0, count: MetricsRegistry.buckets.count)
+    }
+
+    private let series = NIOLockedValueBox<[Key: Series]>([:])
+    private let counters = NIOLockedValueBox<[String: Int]>([:])
+
+    public init() {}
+
+    /// Records one finished request.
+    public func record(method: String, route: String, status: Int, seconds: Double) {
+        let key = Key(method: method, route: route, status: status)
+        series.withLockedValue { all in
+            var entry = all[key] ?? Series()
+            entry.count += 1
+            entry.sum += seconds
+            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) {
+                entry.bucketCounts[index] += 1
+            }
+            all[key] = entry
+        }
+    }
+
+    /// Adds to a named counter (cache hits, jobs processed, …).
+    public func increment(_ name: String, by amount: Int = 1) {
+        counters.withLockedValue { $0[name, default: 0] += amount }
+    }
+
+    /// The Prometheus text exposition of everything recorded so far.
+    public func render() -> String {
+        let snapshot = series.withLockedValue { $0 }
+        let counterSnapshot = counters.withLockedValue { $0 }
+        var out = "# HELP http_requests_total HTTP requests by method, route and status.\n"
+        out += "# TYPE http_requests_total counter\n"
+        let keys = snapshot.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
+        for key in keys {
+            out += "http_requests_total{\(labels(key))} \(snapshot[key]!.count)\n"
+        }
+        out += "# HELP http_request_duration_seconds HTTP request latency by method, route and status.\n"
+        out += "# TYPE http_request_duration_seconds histogram\n"
+        for key in keys {
+            let entry = snapshot[key]!
+            var cumulative = 0
+            for (index, bound) in Self.buckets.enumerated() {
+                cumulative += entry.bucketCounts[index]
+                out += "http_request_duration_seconds_bucket{\(labels(key)),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "http_request_duration_seconds_bucket{\(labels(key)),le=\"+Inf\"} \(entry.count)\n"
+            out += "http_request_duration_seconds_sum{\(labels(key))} \(entry.sum)\n"
+            out += "http_request_duration_seconds_count{\(labels(key))} \(entry.count)\n"
+        }
+        for name in counterSnapshot.keys.sorted() {
+            out += "# TYPE \(name) counter\n\(name) \(counterSnapshot[name]!)\n"
+        }
+        return out
+    }
+
+    private func labels(_ key: Key) -> String {
+        "method=\"\(escape(key.method))\",route=\"\(escape(key.route))\",status=\"\(key.status)\""
+    }
+
+    private func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+import JWTKit
+import Logging
+import Models
+import _CryptoExtras
+
+/// The claims of an access token.
+struct AccessClaims: JWTPayload, Equatable {
+    var sub: SubjectClaim
+    var role: String
+    var sid: String
+    var jti: IDClaim
+    var iss: IssuerClaim
+    var iat: IssuedAtClaim
+    var exp: ExpirationClaim
+
+    struct Expired: Error {}
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        if exp.value <= Date() { throw Expired() }
+    }
+}
+
+/// A public key as published in `/.well-known/jwks.json`.
+public struct PublicJWK: Codable, Sendable, Equatable {
+    public var kty: String
+    public var use: String
+    public var alg: String
+    public var kid: String
+    public var n: String
+    public var e: String
+}
+
+/// Signs and verifies RS256 access tokens, mints opaque refresh tokens.
+///
+/// Keys come from PEM files (the first signs, every one verifies, so a key can be rotated by
+/// putting the new key first and keeping the old one until its tokens expire); without files a
+/// development key is generated into the data directory with mode 0600.
+public struct TokenService: Sendable {
+    let keys: JWTKeyCollection
+    let signingKID: JWKIdentifier
+    let issuer: String
+    public let accessTokenLifetime: TimeInterval
+    public let publicKeys: [PublicJWK]
+
+    /// Loads the key files, or creates/loads `dataDirectory/jwt-dev-key.pem`.
+    public static func load(
+        keyFiles: [String], dataDirectory: URL, issuer: String, accessTokenLifetime: TimeInterval, logger: Logger
+    ) async throws -> TokenService {
+        var pems: [String] = []
+        if keyFiles.isEmpty {
+            let path = dataDirectory.appendingPathComponent("jwt-dev-key.pem")
+            if let pem = try? String(contentsOf: path, encoding: .utf8) {
+                pems.append(pem)
+            } else {
+                let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+                let pem = key.pemRepresentation
+                try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+                guard
+                    FileManager.default.createFile(
+                        atPath: path.path, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
+                else { throw ConfigurationError("cannot write the development JWT key to \(path.path)") }
+                logger.notice("generated development JWT key", metadata: ["file": "\(path.path)"])
+                pems.append(pem)
+            }
+        } else {
+            for file in keyFiles {
+                do {
+                    pems.append(try String(contentsOfFile: file, encoding: .utf8))
+                } catch {
+                    throw ConfigurationError("cannot read JWT key file \(file): \(error.localizedDescription)")
+                }
+            }
+        }
+        return try await TokenService(privateKeyPEMs: pems, issuer: issuer, accessTokenLifetime: accessTokenLifetime)
+    }
+
+    init(privateKeyPEMs: [String], issuer: String, accessTokenLifetime: TimeInterval) async throws {
+        let keys = JWTKeyCollection()
+        var jwks: [PublicJWK] = []
+        var first: JWKIdentifier?
+        for pem in privateKeyPEMs {
+            let key: JWTKit.Insecure.RSA.PrivateKey
+            do {
+                key = try JWTKit.Insecure.RSA.PrivateKey(pem: pem)
+            } catch {
+                throw ConfigurationError("a JWT key is not an RSA private key in PEM form")
+            }
+            let primitives = try key.publicKey.getKeyPrimitives()
+            let kidText = SHA256.hash(data: primitives.modulus + primitives.publicExponent)
+                .prefix(8).map { String(format: "%02x", $0) }.joined()
+            let kid = JWKIdentifier(string: kidText)
+            await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+            first = first ?? kid
+            jwks.append(
+                PublicJWK(
+                    kty: "RSA", use: "sig", alg: "RS256", kid: kidText,
+                    n: primitives.modulus.base64URLEncodedString(), e: primitives.publicExponent.base64URLEncodedString()
+                ))
+        }
+        guard let first else { throw ConfigurationError("no JWT signing key") }
+        self.keys = keys
+        self.signingKID = first
+        self.issuer = issuer
+        self.accessTokenLifetime = accessTokenLifetime
+        self.publicKeys = jwks
+    }
+
+    /// A signed access token for `user` in session `sessionID`.
+    func accessToken(userID: UUID, role: Role, sessionID: UUID, now: Date = Date()) async throws -> String {
+        // Whole seconds: NumericDate claims are integers to most verifiers.
+        let now = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        let claims = AccessClaims(
+            sub: .init(value: userID.uuidString.lowercased()), role: role.rawValue,
+            sid: sessionID.uuidString.lowercased(), jti: .init(value: UUID().uuidString.lowercased()),
+            iss: .init(value: issuer), iat: .init(value: now), exp: .init(value: now + accessTokenLifetime)
+        )
+        return try await keys.sign(claims, kid: signingKID)
+    }
+
+    /// The verified claims of `token`; 401 (`TOKEN_EXPIRED` or `INVALID_TOKEN`) for anything else.
+    func verify(_ token: String) async throws -> AccessClaims {
+        let claims: AccessClaims
+        do {
+            claims = try await keys.verify(token, as: AccessClaims.self)
+        } catch is AccessClaims.Expired {
+            throw AppError.unauthorized("Access token expired", code: ErrorCode.tokenExpired)
+        } catch {
+            throw AppError.unauthorized("Invalid access token", code: ErrorCode.invalidToken)
+        }
+        guard claims.iss.value == issuer else {
+            throw AppError.unauthorized("Invalid access token", code: ErrorCode.invalidToken)
+        }
+        return claims
+    }
+
+    /// A new opaque refresh token (256 random bits, base64url) and the hash that is stored.
+    static func newRefreshToken() -> (token: String, hash: String) {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let token = bytes.base64URLEncodedString()
+        return (token, hashRefreshToken(token))
+    }
+
+    static func hashRefreshToken(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// A configuration problem found at start-up.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension Data {
+    func base64URLEncodedString() -> String {
+        base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Models
+import Server
+import Storage
+
+@main
+struct SpendSenseServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spendsense-server",
+        abstract: "The SpendSense backend: REST API under /api/v1.",
+        subcommands: [Serve.self, Migrate.self, Seed.self, CreateUser.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every subcommand shares; each flag falls back to an environment variable.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Directory for the SQLite database, dev keys and blobs (env SPENDSENSE_DATA_DIR).")
+    var dataDir: String?
+
+    @Option(help: "PostgreSQL URL; SQLite in the data dir when absent (env DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error, critical (env LOG_LEVEL).")
+    var logLevel: String?
+
+    func serverConfiguration(host: String? = nil, port: Int? = nil) throws -> ServerConfiguration {
+        let env = ProcessInfo.processInfo.environment
+        func value(_ flag: String?, _ name: String) -> String? {
+            if let flag, !flag.isEmpty { return flag }
+            if let text = env[name], !text.isEmpty { return text }
+            return nil
+        }
+        let dataDir = URL(fileURLWithPath: value(dataDir, "SPENDSENSE_DATA_DIR") ?? "./.spendsense")
+        var database: DatabaseLocation?
+        if let url = value(databaseURL, "DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ValidationError("DATABASE_URL must start with postgres:// (got \(url.prefix(12))…)")
+            }
+            database = .postgres(url: url)
+        }
+        let levelText = value(logLevel, "LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ValidationError("unknown log level \(levelText)")
+        }
+        func integer(_ name: String, default fallback: Int) throws -> Int {
+            guard let text = env[name], !text.isEmpty else { return fallback }
+            guard let number = Int(text) else { throw ValidationError("\(name) must be an integer, got \(text)") }
+            return number
+        }
+        let portValue = try port ?? integer("PORT", default: 8000)
+        let bcryptCost = try integer("BCRYPT_COST", default: 12)
+        guard (4...31).contains(bcryptCost) else { throw ValidationError("BCRYPT_COST must be 4…31") }
+        let environment = ServerConfiguration.Environment(rawValue: env["SPENDSENSE_ENV"] ?? "development")
+        guard let environment else { throw ValidationError("SPENDSENSE_ENV must be development or production") }
+        if environment == .production, bcryptCost < 12 {
+            throw ValidationError("BCRYPT_COST below 12 is for tests only; refused in production")
+        }
+        return ServerConfiguration(
+            host: host ?? env["HOST"] ?? "127.0.0.1",
+            port: portValue,
+            dataDirectory: dataDir,
+            database: database,
+            environment: environment,
+            logLevel: level,
+            bcryptCost: UInt8(bcryptCost),
+            corsOrigins: (env["CORS_ORIGINS"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            },
+            jwtPrivateKeyFiles: (env["JWT_PRIVATE_KEY_FILE"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            },
+            jwtIssuer: env["JWT_ISSUER"] ?? "spendsense",
+            accessTokenLifetime: TimeInterval(try integer("ACCESS_TOKEN_TTL_SECONDS", default: 3600)),
+            refreshTokenLifetime: TimeInterval(try integer("REFRESH_TOKEN_TTL_SECONDS", default: 30 * 86400)),
+            loginFailureLimit: try integer("LOGIN_FAILURE_LIMIT", default: 5),
+            loginFailureWindow: TimeInterval(try integer("LOGIN_FAILURE_WINDOW_SECONDS", default: 3600)),
+            registrationLimit: try integer("REGISTRATION_LIMIT", default: 20),
+            registrationWindow: TimeInterval(try integer("REGISTRATION_WINDOW_SECONDS", default: 3600)),
+            trustForwardedFor: env["TRUST_FORWARDED_FOR"] == "1" || env["TRUST_FORWARDED_FOR"] == "true",
+            maxDatabaseConnections: try integer("DATABASE_MAX_CONNECTIONS", default: 8)
+        )
+    }
+
+    func bootstrap(_ configuration: ServerConfiguration) -> Logger {
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        return Logger(label: "spendsense")
+    }
+
+    func dependencies() async throws -> (AppDependencies, ServerConfiguration) {
+        let configuration = try serverConfiguration()
+        let logger = bootstrap(configuration)
+        return (try await AppDependencies.make(configuration, logger: logger), configuration)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the HTTP server (migrations run first).")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to bind (env HOST).") var host: String?
+    @Option(help: "Port to bind; 0 picks a free one (env PORT).") var port: Int?
+
+    func run() async throws {
+        let configuration = try common.serverConfiguration(host: host, port: port)
+        let logger = common.bootstrap(configuration)
+        let dependencies = try await AppDependencies.make(configuration, logger: logger)
+        let app = buildApplication(dependencies) { host, port in
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        }
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let (dependencies, _) = try await common.dependencies()
+        let version = try await dependencies.database.schemaVersion()
+        await dependencies.shutdown()
+        print("database schema at version \(version)")
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the demo accounts (idempotent).",
+        discussion: "Accounts: admin@example.com, operator@example.com, user@example.com, password \(DemoData.password)"
+    )
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Create the demo accounts.") var demo = false
+
+    func run() async throws {
+        guard demo else { throw ValidationError("nothing to seed; pass --demo") }
+        let (dependencies, _) = try await common.dependencies()
+        do {
+            for (email, role) in DemoData.accounts {
+                if let existing = try await dependencies.users.find(email: email) {
+                    if existing.user.role != role {
+                        _ = try await dependencies.users.setRole(id: existing.id, role: role, now: Date())
+                    }
+                    print("exists  \(role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(email)")
+                } else {
+                    _ = try await dependencies.auth.createUser(email: email, password: DemoData.password, role: role)
+                    print("created \(role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(email)")
+                }
+            }
+        } catch {
+            await dependencies.shutdown()
+            throw error
+        }
+        await dependencies.shutdown()
+        print("demo password: \(DemoData.password)")
+    }
+}
+
+/// The demo accounts `seed --demo` creates and `spendsense demo` signs in with.
+enum DemoData {
+    static let password = "SpendSense-demo-1!"
+    static let accounts: [(String, Role)] = [
+        ("admin@example.com", .admin), ("operator@example.com", .operator), ("user@example.com", .user),
+    ]
+}
+
+struct CreateUser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create an account; the password is read from stdin.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Email address of the new account.") var email: String
+    @Option(help: "user, operator or admin.") var role: String = "user"
+    @Flag(help: "Read the password from standard input (required).") var passwordStdin = false
+
+    func run() async throws {
+        guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the password in") }
+        guard let role = Role(rawValue: role) else { throw ValidationError("role must be user, operator or admin") }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw ValidationError("no password on standard input")
+        }
+        let (dependencies, _) = try await common.dependencies()
+        do {
+            let user = try await dependencies.auth.createUser(email: email, password: line, role: role)
+            await dependencies.audit.record(
+                AuditEntry(
+                    at: Date(), actorID: nil, action: "user.create", targetType: "user",
+                    targetID: user.id.uuidString.lowercased(), details: ["via": "cli", "role": .string(role.rawValue)]))
+            await dependencies.shutdown()
+            print("created \(role.rawValue) \(user.user.email ?? email) \(user.id.uuidString.lowercased())")
+        } catch let error as AppError {
+            await dependencies.shutdown()
+            throw ValidationError(error.message)
+        } catch {
+            await dependencies.shutdown()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// Where the data lives.
+public enum DatabaseLocation: Sendable, Equatable {
+    /// An SQLite file (created if missing), WAL mode.
+    case sqliteFile(path: String)
+    /// A private in-memory SQLite database (one connection; for tests).
+    case sqliteMemory
+    /// A PostgreSQL server, `postgres://user:pass@host:port/db`.
+    case postgres(url: String)
+}
+
+/// The SQL dialect in use; only migrations and a few statements care.
+public enum SQLDialectKind: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A pooled connection to SQLite or PostgreSQL, the only way the rest of Storage reaches SQL.
+public final class Database: Sendable {
+    public let dialect: SQLDialectKind
+    let pool: ConnectionPool
+    let logger: Logger
+
+    /// Opens (lazily) a pool for `location`. Nothing connects until the first query.
+    public init(location: DatabaseLocation, maxConnections: Int = 8, logger: Logger) throws {
+        self.logger = logger
+        switch location {
+        case .sqliteFile(let path):
+            self.dialect = .sqlite
+            let storage = SQLiteConnection.Storage.file(path: path)
+            self.pool = ConnectionPool(maximum: maxConnections) {
+                let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+                let sql = connection.sql()
+                try await sql.raw("PRAGMA journal_mode = WAL").run()
+                try await sql.raw("PRAGMA busy_timeout = 10000").run()
+                try await sql.raw("PRAGMA foreign_keys = ON").run()
+                try await sql.raw("PRAGMA synchronous = NORMAL").run()
+                return SQLitePooledConnection(connection: connection)
+            }
+        case .sqliteMemory:
+            self.dialect = .sqlite
+            self.pool = ConnectionPool(maximum: 1) {
+                let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
+                try await connection.sql().raw("PRAGMA foreign_keys = ON").run()
+                return SQLitePooledConnection(connection: connection)
+            }
+        case .postgres(let url):
+            self.dialect = .postgres
+            let configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
+            self.pool = ConnectionPool(maximum: maxConnections) {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(),
+                    configuration: configuration,
+                    id: Int.random(in: 0..<Int.max),
+                    logger: logger
+                )
+                return PostgresPooledConnection(connection: connection, logger: logger)
+            }
+        }
+    }
+
+    /// Runs `body` with one connection (statements run in autocommit mode).
+    public func withConnection<T: Sendable>(
+        _ body: (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        let connection = try await pool.acquire()
+        do {
+            let result = try await body(connection.sql)
+            await pool.release(connection)
+            return result
+        } catch {
+            await pool.release(connection)
+            throw Self.translate(error)
+        }
+    }
+
+    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T: Sendable>(
+        _ body: (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        let connection = try await pool.acquire()
+        let sql = connection.sql
+        do {
+            try await sql.raw(dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        } catch {
+            await pool.release(connection)
+            throw Self.translate(error)
+        }
+        do {
+            let result = try await body(sql)
+            try await sql.raw("COMMIT").run()
+            await pool.release(connection)
+            return result
+        } catch {
+            try? await sql.raw("ROLLBACK").run()
+            await pool.release(connection)
+            throw Self.translate(error)
+        }
+    }
+
+    /// Throws `StorageError.unavailable` when the database cannot answer a trivial query.
+    public func ping() async throws {
+        try await withConnection { sql in
+            _ = try await sql.raw("SELECT 1 AS one").all()
+        }
+    }
+
+    /// Closes every idle connection; later calls fail with `.unavailable`.
+    public func close() async {
+        await pool.shutdown()
+    }
+
+    static func translate(_ error: any Error) -> any Error {
+        if error is StorageError { return error }
+        if StorageError.isUniqueViolation(error) { return StorageError.conflict(String(describing: error)) }
+        if StorageError.isConnectionFailure(error) { return StorageError.unavailable(String(describing: error)) }
+        return error
+    }
+}
+
+extension SQLRow {
+    /// Decodes a UUID stored as text.
+    func uuid(_ column: String) throws -> UUID {
+        let text = try decode(column: column, as: String.self)
+        guard let id = UUID(uuidString: text) else { throw StorageError.corrupt("\(column) is not a UUID") }
+        return id
+    }
+
+    func optionalUUID(_ column: String) throws -> UUID? {
+        guard let text = try decode(column: column, as: String?.self) else { return nil }
+        return UUID(uuidString: text)
+    }
+
+    /// Decodes a timestamp stored as seconds since 1970 (both dialects store it that way).
+    func date(_ column: String) throws -> Date {
+        Date(timeIntervalSince1970: try decode(column: column, as: Double.self))
+    }
+
+    func optionalDate(_ column: String) throws -> Date? {
+        try decode(column: column, as: Double?.self).map(Date.init(timeIntervalSince1970:))
+    }
+}
+
+extension UUID {
+    /// The canonical lower-case text form stored in the database.
+    var dbValue: String { uuidString.lowercased() }
+}
+
+extension Date {
+    /// Seconds since 1970, the stored form of every timestamp.
+    var dbValue: Double { timeIntervalSince1970 }
+}

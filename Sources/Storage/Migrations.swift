@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import SQLKit
+
+/// One step of the schema. Statements are written once, with column types looked up per dialect.
+struct Migration: Sendable {
+    let version: Int
+    let name: String
+    let statements: @Sendable (ColumnTypes) -> [String]
+}
+
+/// Column types per dialect. Timestamps are seconds since 1970 in both (`REAL` / `DOUBLE PRECISION`),
+/// ids are canonical lower-case UUID text, JSON is text.
+struct ColumnTypes: Sendable {
+    let text = "TEXT"
+    let real: String
+    let integer: String
+    let bool: String
+
+    init(_ dialect: SQLDialectKind) {
+        switch dialect {
+        case .sqlite:
+            real = "REAL"
+            integer = "INTEGER"
+            bool = "BOOLEAN"
+        case .postgres:
+            real = "DOUBLE PRECISION"
+            integer = "BIGINT"
+            bool = "BOOLEAN"
+        }
+    }
+}
+
+/// Every schema version, in order. Append; never edit a released step.
+let allMigrations: [Migration] = [
+    Migration(version: 1, name: "users, sessions, refresh tokens, audit log") { t in
+        [
+            """
+            CREATE TABLE users (
+                id \(t.text) PRIMARY KEY,
+                email \(t.text) UNIQUE,
+                name \(t.text),
+                phone_number \(t.text) UNIQUE,
+                password_hash \(t.text),
+                role \(t.text) NOT NULL,
+                monthly_income \(t.real),
+                locked_at \(t.real),
+                deleted_at \(t.real),
+                created_at \(t.real) NOT NULL,
+                updated_at \(t.real) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                id \(t.text) PRIMARY KEY,
+                user_id \(t.text) NOT NULL REFERENCES users(id),
+                user_agent \(t.text),
+                ip \(t.text),
+                created_at \(t.real) NOT NULL,
+                last_used_at \(t.real) NOT NULL,
+                expires_at \(t.real) NOT NULL,
+                revoked_at \(t.real),
+                revoked_reason \(t.text)
+            )
+            """,
+            "CREATE INDEX sessions_user_id ON sessions (user_id)",
+            """
+            CREATE TABLE refresh_tokens (
+                token_hash \(t.text) PRIMARY KEY,
+                session_id \(t.text) NOT NULL REFERENCES sessions(id),
+                created_at \(t.real) NOT NULL,
+                rotated_at \(t.real)
+            )
+            """,
+            "CREATE INDEX refresh_tokens_session_id ON refresh_tokens (session_id)",
+            """
+            CREATE TABLE audit_log (
+                id \(t.text) PRIMARY KEY,
+                at \(t.real) NOT NULL,
+                actor_id \(t.text),
+                action \(t.text) NOT NULL,
+                outcome \(t.text) NOT NULL,
+                target_type \(t.text),
+                target_id \(t.text),
+                ip \(t.text),
+                request_id \(t.text),
+                details \(t.text) NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_at ON audit_log (at)",
+            "CREATE INDEX audit_log_actor ON audit_log (actor_id, at)",
+            "CREATE INDEX audit_log_action ON audit_log (action, at)",
+        ]
+    }
+]
+
+extension Database {
+    /// Applies every migration not yet recorded in `schema_migrations`, each in its own transaction.
+    /// Returns the versions applied by this call.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        let types = ColumnTypes(dialect)
+        try await withConnection { sql in
+            try await sql.raw(
+                """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version \(unsafeRaw: types.integer) PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    applied_at \(unsafeRaw: types.real) NOT NULL
+                )
+                """
+            ).run()
+        }
+        var applied: [Int] = []
+        for migration in allMigrations {
+            let didApply = try await transaction { sql -> Bool in
+                let existing = try await sql.raw(
+                    "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
+                ).all()
+                guard existing.isEmpty else { return false }
+                for statement in migration.statements(types) {
+                    try await sql.raw("\(unsafeRaw: statement)").run()
+                }
+                try await sql.raw(
+                    """
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Date().dbValue))
+                    """
+                ).run()
+                return true
+            }
+            if didApply {
+                logger.info("migration applied", metadata: ["migration.version": "\(migration.version)"])
+                applied.append(migration.version)
+            }
+        }
+        return applied
+    }
+
+    /// The highest applied schema version (0 for an empty database).
+    public func schemaVersion() async throws -> Int {
+        try await withConnection { sql in
+            let rows = try await sql.raw("SELECT MAX(version) AS v FROM schema_migrations").all()
+            return try rows.first?.decode(column: "v", as: Int?.self) ?? 0
+        }
+    }
+}
