@@ -54,8 +54,7 @@ public struct TokenService: Sendable {
             if let pem = try? String(contentsOf: path, encoding: .utf8) {
                 pems.append(pem)
             } else {
-                let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
-                let pem = key.pemRepresentation
+                let pem = try generatePrivateKeyPEM()
                 try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
                 guard
                     FileManager.default.createFile(
@@ -74,6 +73,11 @@ public struct TokenService: Sendable {
             }
         }
         return try await TokenService(privateKeyPEMs: pems, issuer: issuer, accessTokenLifetime: accessTokenLifetime)
+    }
+
+    /// A new 2048-bit RSA private key in PEM form.
+    public static func generatePrivateKeyPEM() throws -> String {
+        try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
     }
 
     init(privateKeyPEMs: [String], issuer: String, accessTokenLifetime: TimeInterval) async throws {
