@@ -135,7 +135,7 @@ public struct APIClient: Sendable {
         let (status, data) = try await execute(method, path, query: query, body: encoded, token: token)
         if status == 401, authenticated {
             // One transparent refresh, then one retry.
-            let fresh = try await tokens.refresh(using: refreshCall)
+            let fresh = try await tokens.refresh(after: token, using: refreshCall)
             let (retryStatus, retryData) = try await execute(
                 method, path, query: query, body: encoded, token: fresh.accessToken)
             return try check(retryStatus, retryData)

@@ -30,10 +30,14 @@ public actor TokenStore {
         onChange?(tokens)
     }
 
-    /// Runs `refresh` unless one is already running, in which case it waits for that one.
-    func refresh(using refresh: @escaping @Sendable (String) async throws -> Tokens) async throws -> Tokens {
+    /// Runs `refresh` unless one is already running (then waits for it), or unless the tokens already changed
+    /// since `failedAccessToken` was sent (then the newer pair is returned without another refresh).
+    func refresh(
+        after failedAccessToken: String? = nil, using refresh: @escaping @Sendable (String) async throws -> Tokens
+    ) async throws -> Tokens {
         if let inFlightRefresh { return try await inFlightRefresh.value }
         guard let current = tokens else { throw APIError.notSignedIn }
+        if let failedAccessToken, current.accessToken != failedAccessToken { return current }
         let task = Task { try await refresh(current.refreshToken) }
         inFlightRefresh = task
         defer { inFlightRefresh = nil }

@@ -85,20 +85,20 @@ enum Keymap {
     static let login = KeyRegistry<LoginCommand>(
         title: "Sign in",
         [
-            KeyBinding([.enter], "Sign in (or next field)", .submit),
-            KeyBinding([.tab, .down], "Next field", .nextField),
-            KeyBinding([.backTab, .up], "Previous field", .previousField, hint: false),
-            KeyBinding([.function(1)], "Help", .help),
-            KeyBinding([.escape, .ctrl("c")], "Quit", .quit),
+            KeyBinding([.enter], "Sign in (or go to the next empty field)", .submit, hint: "sign in"),
+            KeyBinding([.tab, .down], "Next field", .nextField, hint: "next field"),
+            KeyBinding([.backTab, .up], "Previous field", .previousField),
+            KeyBinding([.function(1)], "Help: every key of this screen", .help, hint: "help"),
+            KeyBinding([.escape, .ctrl("c")], "Quit", .quit, hint: "quit"),
         ])
 
     static let home = KeyRegistry<HomeCommand>(
         title: "Home",
         [
-            KeyBinding([.char("?")], "Help: every key of this screen", .help),
-            KeyBinding([.char("r"), .function(5)], "Refresh", .refresh),
-            KeyBinding([.char("L")], "Log out of this session", .signOut),
-            KeyBinding([.char("q"), .ctrl("c")], "Quit", .quit),
+            KeyBinding([.char("?")], "Help: every key of this screen", .help, hint: "help"),
+            KeyBinding([.char("r"), .function(5)], "Refresh your account details", .refresh, hint: "refresh"),
+            KeyBinding([.char("L")], "Log out of this session (server side too)", .signOut, hint: "log out"),
+            KeyBinding([.char("q"), .ctrl("c")], "Quit", .quit, hint: "quit"),
         ])
 }
 

@@ -6,7 +6,9 @@ import TerminalUI
 func render(_ state: AppState, width: Int, height: Int, theme: Theme, now: Date = Date()) -> Canvas {
     var canvas = Canvas(width: width, height: height)
     guard width >= 20, height >= 6 else {
-        canvas.put("Window too small", x: 0, y: 0, style: theme.error)
+        for (row, line) in TextWidth.wrap("Window too small", width: width).prefix(height).enumerated() {
+            canvas.put(line, x: 0, y: row, style: theme.error)
+        }
         return canvas
     }
     let crumb = state.page == .login ? "Sign in" : "Home"
@@ -26,11 +28,7 @@ func render(_ state: AppState, width: Int, height: Int, theme: Theme, now: Date 
         canvas.put(mark + toast.text, x: 1, y: height - 2, style: toast.isError ? theme.error : theme.success)
     }
 
-    let hints: [(String, String)] =
-        switch state.page {
-        case .login: Keymap.login.bindings.filter(\.inHintBar).map { ($0.keys[0].description, $0.help) }
-        case .home: Keymap.home.bindings.filter(\.inHintBar).map { ($0.keys[0].description, shortHelp($0.help)) }
-        }
+    let hints = state.page == .login ? Keymap.login.hints : Keymap.home.hints
     Widgets.hintBar(hints, into: &canvas, y: height - 1, theme: theme)
 
     if state.showHelp {
@@ -44,10 +42,6 @@ func render(_ state: AppState, width: Int, height: Int, theme: Theme, now: Date 
         Widgets.dialog(title: "Keys · \(title)", lines: body, into: &canvas, theme: theme)
     }
     return canvas
-}
-
-private func shortHelp(_ help: String) -> String {
-    String(help.split(separator: ":").first ?? Substring(help))
 }
 
 private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Theme) {

@@ -3,14 +3,14 @@ public struct KeyBinding<Command: Sendable & Equatable>: Sendable {
     public var keys: [Key]
     public var help: String
     public var command: Command
-    /// Shown in the one-line hint bar (the rest only in `?` help).
-    public var inHintBar: Bool
+    /// The short label in the one-line hint bar; nil keeps the binding to the `?` help only.
+    public var hint: String?
 
-    public init(_ keys: [Key], _ help: String, _ command: Command, hint: Bool = true) {
+    public init(_ keys: [Key], _ help: String, _ command: Command, hint: String? = nil) {
         self.keys = keys
         self.help = help
         self.command = command
-        self.inHintBar = hint
+        self.hint = hint
     }
 }
 
@@ -35,10 +35,16 @@ public struct KeyRegistry<Command: Sendable & Equatable>: Sendable {
         bindings.map { ($0.keys.map(\.description).joined(separator: "/"), $0.help) }
     }
 
-    /// `? help  r refresh  q quit`.
+    /// `(key, label)` pairs for the hint bar, in table order.
+    public var hints: [(key: String, label: String)] {
+        bindings.compactMap { binding in
+            guard let hint = binding.hint, let key = binding.keys.first else { return nil }
+            return (key.description, hint)
+        }
+    }
+
+    /// `? help  r refresh  q quit`, as plain text.
     public var hintBar: String {
-        bindings.filter(\.inHintBar).map { binding in
-            "\(binding.keys.first.map(\.description) ?? "") \(binding.help.split(separator: " ").first.map(String.init)?.lowercased() ?? "")"
-        }.joined(separator: "  ")
+        hints.map { "\($0.key) \($0.label)" }.joined(separator: "  ")
     }
 }
