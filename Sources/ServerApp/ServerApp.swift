@@ -160,6 +160,12 @@ struct Seed: AsyncParsableCommand {
     }
 }
 
+/// A command that could not do its job; printed as `Error: …` without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The demo accounts `seed --demo` creates and `spendsense demo` signs in with.
 enum DemoData {
     static let password = "SpendSense-demo-1!"
@@ -192,7 +198,7 @@ struct CreateUser: AsyncParsableCommand {
             print("created \(role.rawValue) \(user.user.email ?? email) \(user.id.uuidString.lowercased())")
         } catch let error as AppError {
             await dependencies.shutdown()
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         } catch {
             await dependencies.shutdown()
             throw error

@@ -60,7 +60,7 @@ actor ConnectionPool {
                 return try await open()
             } catch {
                 openCount -= 1
-                throw StorageError.unavailable("cannot connect to the database: \(error)")
+                throw StorageError.unavailable("cannot connect to the database: \(String(reflecting: error))")
             }
         }
         let id = nextWaiterID

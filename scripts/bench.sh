@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# HTTP load run: release server on SQLite, wrk on loopback (64 connections, 10 s, 3 rounds) against
+# GET /api/v1/users/me with a valid token. Prints the figures and rewrites the table in BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+swift build -c release --product spendsense-server
+bin=.build/release/spendsense-server
+data=$(mktemp -d)
+port=${BENCH_PORT:-18080}
+log="$data/server.log"
+LOG_LEVEL=warning "$bin" serve --port "$port" --data-dir "$data" > "$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 1 100); do grep -q "listening on" "$log" && break; sleep 0.1; done
+
+token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/register" \
+  -H 'Content-Type: application/json' -d '{"email":"bench@example.com","password":"Bench-mark-2026!"}' \
+  | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+
+results=()
+for round in 1 2 3; do
+  out=$(wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/users/me")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  echo "round $round: $rps req/s, p50 $p50, p99 $p99${non2xx:+, non-2xx $non2xx}"
+  results+=("| $round | $rps | $p50 | $p99 | ${non2xx:-0} |")
+done
+
+date=$(date -u +%Y-%m-%d)
+table=$(printf '%s\n' "${results[@]}")
+/usr/bin/python3 - "$date" "$table" <<'PY'
+import re, sys
+date, table = sys.argv[1], sys.argv[2]
+path = "BENCHMARKS.md"
+text = open(path, encoding="utf-8").read()
+block = (
+    "<!-- users-me:start -->\n"
+    f"Measured {date} (`make bench`), release build, SQLite, wrk -t2 -c64 -d10s on loopback, 2 cores shared by server and wrk.\n\n"
+    "| round | requests/s | p50 | p99 | non-2xx |\n|---|---|---|---|---|\n"
+    f"{table}\n"
+    "<!-- users-me:end -->"
+)
+text = re.sub(r"<!-- users-me:start -->.*?<!-- users-me:end -->", block, text, flags=re.S)
+open(path, "w", encoding="utf-8").write(text)
+PY
