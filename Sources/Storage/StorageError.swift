@@ -38,7 +38,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         if error is StorageError { return false }
         if let error = error as? PSQLError {
             switch error.code {
-            case .connectionClosed, .connectionError, .uncleanShutdown, .serverClosedConnection:
+            case .clientClosedConnection, .connectionError, .uncleanShutdown, .serverClosedConnection:
                 return true
             default:
                 return false
