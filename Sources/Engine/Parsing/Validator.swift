@@ -1,0 +1,394 @@
+import Foundation
+import Models
+
+/// Collects issues up to a cap, keeping document order.
+struct IssueCollector {
+    static let cap = 200
+    private(set) var issues: [ValidationIssue] = []
+    private(set) var truncated = false
+
+    mutating func add(_ path: String, _ code: String, _ message: String) {
+        guard issues.count < Self.cap else {
+            truncated = true
+            return
+        }
+        issues.append(ValidationIssue(path: path, code: code, message: message))
+    }
+}
+
+/// Plaid personal-finance-category primaries.
+public enum PlaidCategories {
+    public static let primaries: Set<String> = [
+        "INCOME", "TRANSFER_IN", "TRANSFER_OUT", "LOAN_PAYMENTS", "LOAN_DISBURSEMENTS", "BANK_FEES", "ENTERTAINMENT",
+        "FOOD_AND_DRINK", "GENERAL_MERCHANDISE", "HOME_IMPROVEMENT", "MEDICAL", "PERSONAL_CARE", "GENERAL_SERVICES",
+        "GOVERNMENT_AND_NON_PROFIT", "TRANSPORTATION", "TRAVEL", "RENT_AND_UTILITIES",
+    ]
+}
+
+/// Turns raw records into typed `FinancialData`, collecting every problem with its path.
+enum Validator {
+    /// Largest absolute amount or balance accepted (anything above is a unit or parsing mistake).
+    static let maxAmount = 10_000_000.0
+
+    static func validate(_ upload: RawUpload, prior: IssueCollector) -> ParsedUpload {
+        var issues = prior
+        var accounts: [Account] = []
+        var accountsByID: [String: Account] = [:]
+        accounts.reserveCapacity(upload.accounts.count)
+        for record in upload.accounts {
+            var reader = FieldReader(record: record)
+            if let account = reader.account() {
+                if accountsByID[account.id] != nil {
+                    reader.issue("account_id", "DUPLICATE_ID", "Account id '\(account.id)' appears more than once")
+                } else {
+                    accountsByID[account.id] = account
+                    accounts.append(account)
+                }
+            }
+            reader.flush(into: &issues)
+        }
+        if upload.accounts.isEmpty, !upload.transactions.isEmpty {
+            issues.add("accounts", "MISSING_ACCOUNTS", "Transactions need the accounts they belong to; the upload has none")
+        }
+
+        var transactions: [Transaction] = []
+        transactions.reserveCapacity(upload.transactions.count)
+        var transactionIDs = Set<String>()
+        transactionIDs.reserveCapacity(upload.transactions.count)
+        for record in upload.transactions {
+            var reader = FieldReader(record: record)
+            if let transaction = reader.transaction(accounts: accountsByID) {
+                if !transactionIDs.insert(transaction.id).inserted {
+                    reader.issue("transaction_id", "DUPLICATE_ID", "Transaction id '\(transaction.id)' appears more than once")
+                } else {
+                    transactions.append(transaction)
+                }
+            }
+            reader.flush(into: &issues)
+        }
+
+        var liabilities = Liabilities()
+        var creditSeen = Set<String>()
+        for record in upload.credit {
+            var reader = FieldReader(record: record)
+            if let liability = reader.creditLiability(accounts: accountsByID) {
+                if !creditSeen.insert(liability.accountID).inserted {
+                    reader.issue("account_id", "DUPLICATE_ID", "Account '\(liability.accountID)' has more than one credit liability")
+                } else {
+                    liabilities.credit.append(liability)
+                }
+            }
+            reader.flush(into: &issues)
+        }
+        for (records, subtype) in [(upload.student, AccountSubtype.student), (upload.mortgage, .mortgage)] {
+            var seen = Set<String>()
+            for record in records {
+                var reader = FieldReader(record: record)
+                if let loan = reader.loanLiability(accounts: accountsByID, expected: subtype) {
+                    if !seen.insert(loan.accountID).inserted {
+                        reader.issue("account_id", "DUPLICATE_ID", "Account '\(loan.accountID)' has more than one \(subtype.rawValue) liability")
+                    } else if subtype == .student {
+                        liabilities.student.append(loan)
+                    } else {
+                        liabilities.mortgage.append(loan)
+                    }
+                }
+                reader.flush(into: &issues)
+            }
+        }
+        transactions.sort { ($0.date, $0.id) < ($1.date, $1.id) }
+        return ParsedUpload(
+            data: FinancialData(accounts: accounts, transactions: transactions, liabilities: liabilities),
+            issues: issues.issues, truncated: issues.truncated)
+    }
+}
+
+/// Reads typed fields out of one raw record, noting each problem against the record's path.
+struct FieldReader {
+    let record: RawRecord
+    private var pending: [(String, String, String)] = []
+
+    init(record: RawRecord) { self.record = record }
+
+    mutating func issue(_ field: String, _ code: String, _ message: String) {
+        let suffix = record.line.map { " (line \($0))" } ?? ""
+        pending.append((field.isEmpty ? record.path : "\(record.path).\(field)", code, message + suffix))
+    }
+
+    func flush(into issues: inout IssueCollector) {
+        for (path, code, message) in pending { issues.add(path, code, message) }
+    }
+
+    var hasIssues: Bool { !pending.isEmpty }
+
+    // MARK: - Field types
+
+    private func value(_ key: String, in fields: [String: RawValue]? = nil) -> RawValue? {
+        let value = (fields ?? record.fields)[key]
+        return value.flatMap { $0.isNull ? nil : $0 }
+    }
+
+    mutating func string(_ key: String, required: Bool, maxLength: Int = 200, in fields: [String: RawValue]? = nil, path: String? = nil) -> String? {
+        let path = path ?? key
+        guard let raw = value(key, in: fields) else {
+            if required { issue(path, "MISSING_FIELD", "'\(key)' is required") }
+            return nil
+        }
+        switch raw {
+        case .string(let text), .text(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty {
+                if required { issue(path, "MISSING_FIELD", "'\(key)' must not be empty") }
+                return nil
+            }
+            if trimmed.count > maxLength {
+                issue(path, "TOO_LONG", "'\(key)' is longer than \(maxLength) characters")
+                return nil
+            }
+            return trimmed
+        default:
+            issue(path, "INVALID_TYPE", "'\(key)' must be a string, not \(raw.kind)")
+            return nil
+        }
+    }
+
+    /// A finite number with |x| ≤ `Validator.maxAmount`.
+    mutating func amount(_ key: String, required: Bool, nonNegative: Bool = false, in fields: [String: RawValue]? = nil, path: String? = nil) -> Double? {
+        let path = path ?? key
+        guard let raw = value(key, in: fields) else {
+            if required { issue(path, "MISSING_FIELD", "'\(key)' is required") }
+            return nil
+        }
+        let number: Double
+        switch raw {
+        case .number(let value): number = value
+        case .text(let text):
+            guard let parsed = Double(text.replacingOccurrences(of: "$", with: "")) else {
+                issue(path, "INVALID_NUMBER", "'\(key)' must be a number, got '\(text.prefix(40))'")
+                return nil
+            }
+            number = parsed
+        default:
+            issue(path, "INVALID_TYPE", "'\(key)' must be a number, not \(raw.kind)")
+            return nil
+        }
+        guard number.isFinite else {
+            issue(path, "NON_FINITE_AMOUNT", "'\(key)' must be a finite number")
+            return nil
+        }
+        guard abs(number) <= Validator.maxAmount else {
+            issue(path, "ABSURD_AMOUNT", "'\(key)' is \(number), beyond the plausible ±\(Int(Validator.maxAmount))")
+            return nil
+        }
+        if nonNegative, number < 0 {
+            issue(path, "NEGATIVE_AMOUNT", "'\(key)' must not be negative")
+            return nil
+        }
+        return number
+    }
+
+    mutating func bool(_ key: String, default fallback: Bool) -> Bool {
+        guard let raw = value(key) else { return fallback }
+        switch raw {
+        case .bool(let value): return value
+        case .text(let text):
+            switch text.lowercased() {
+            case "true", "t", "yes", "y", "1": return true
+            case "false", "f", "no", "n", "0": return false
+            default: break
+            }
+        default: break
+        }
+        issue(key, "INVALID_TYPE", "'\(key)' must be true or false")
+        return fallback
+    }
+
+    mutating func day(_ key: String, required: Bool) -> Day? {
+        guard let text = string(key, required: required, maxLength: 40) else { return nil }
+        // Plaid sends dates; a full timestamp's date part is accepted.
+        guard let day = Day(String(text.prefix(10))), text.count == 10 || text.dropFirst(10).first == "T" else {
+            issue(key, "INVALID_DATE", "'\(key)' must be a date like 2026-04-17, got '\(text.prefix(40))'")
+            return nil
+        }
+        return day
+    }
+
+    mutating func currency(_ key: String = "iso_currency_code") -> String {
+        guard let code = string(key, required: false, maxLength: 8) else { return "USD" }
+        if code.uppercased() != "USD" {
+            issue(key, "UNSUPPORTED_CURRENCY", "Only USD is supported; got '\(code)'")
+        }
+        return "USD"
+    }
+
+    mutating func reference(_ key: String, accounts: [String: Account]) -> Account? {
+        guard let id = string(key, required: true, maxLength: 128) else { return nil }
+        guard let account = accounts[id] else {
+            issue(key, "UNKNOWN_ACCOUNT", "No account with id '\(id)' in this upload")
+            return nil
+        }
+        return account
+    }
+
+    // MARK: - Records
+
+    mutating func account() -> Account? {
+        let id = string("account_id", required: true, maxLength: 128)
+        let name = string("name", required: false) ?? string("official_name", required: false)
+        let mask = string("mask", required: false, maxLength: 8)
+        let typeText = string("type", required: true, maxLength: 40)?.lowercased()
+        let subtypeText = string("subtype", required: true, maxLength: 40)?.lowercased()
+        var subtype: AccountSubtype?
+        if let typeText {
+            if let type = AccountType(rawValue: typeText) {
+                if let subtypeText {
+                    if let parsed = AccountSubtype(rawValue: subtypeText) {
+                        if parsed.type == type {
+                            subtype = parsed
+                        } else {
+                            issue("subtype", "TYPE_MISMATCH", "Subtype '\(subtypeText)' does not belong to type '\(typeText)'")
+                        }
+                    } else {
+                        let allowed = AccountSubtype.allCases.filter { $0.type == type }.map(\.rawValue).joined(separator: ", ")
+                        issue("subtype", "UNSUPPORTED_TYPE", "Subtype '\(subtypeText)' is not supported; use one of: \(allowed)")
+                    }
+                }
+            } else {
+                issue("type", "UNSUPPORTED_TYPE", "Account type '\(typeText)' is not supported; use depository, credit or loan")
+            }
+        }
+        var balances = Balances()
+        if let raw = value("balances") {
+            if case .object(let fields) = raw {
+                balances.available = amount("available", required: false, in: fields, path: "balances.available")
+                balances.current = amount("current", required: false, in: fields, path: "balances.current")
+                balances.limit = amount("limit", required: false, nonNegative: true, in: fields, path: "balances.limit")
+                if let code = string("iso_currency_code", required: false, maxLength: 8, in: fields, path: "balances.iso_currency_code"),
+                    code.uppercased() != "USD"
+                {
+                    issue("balances.iso_currency_code", "UNSUPPORTED_CURRENCY", "Only USD is supported; got '\(code)'")
+                }
+            } else {
+                issue("balances", "INVALID_TYPE", "'balances' must be an object, not \(raw.kind)")
+            }
+        } else {
+            issue("balances", "MISSING_FIELD", "'balances' is required")
+        }
+        let currency = currency()
+        let holder = string("holder_category", required: false, maxLength: 40)?.lowercased() ?? "personal"
+        if holder == "business" {
+            issue("holder_category", "BUSINESS_ACCOUNT", "Business accounts are not supported; upload personal accounts only")
+        } else if holder != "personal" && holder != "unrecognized" {
+            issue("holder_category", "INVALID_VALUE", "holder_category must be personal")
+        }
+        guard let id, let subtype, !hasIssues else { return nil }
+        return Account(
+            id: id, name: name ?? subtype.rawValue.capitalized, mask: mask, subtype: subtype, balances: balances,
+            isoCurrencyCode: currency, holderCategory: holder)
+    }
+
+    mutating func transaction(accounts: [String: Account]) -> Transaction? {
+        let id = string("transaction_id", required: true, maxLength: 128)
+        let account = reference("account_id", accounts: accounts)
+        let date = day("date", required: true)
+        let amountValue = amount("amount", required: true)
+        let merchant = string("merchant_name", required: false) ?? string("name", required: false)
+        let entity = string("merchant_entity_id", required: false, maxLength: 128)
+        var channel = PaymentChannel.other
+        if let text = string("payment_channel", required: false, maxLength: 40) {
+            if let parsed = PaymentChannel(rawValue: text.lowercased()) {
+                channel = parsed
+            } else {
+                issue("payment_channel", "INVALID_VALUE", "payment_channel must be online, in store or other")
+            }
+        }
+        var category: Category?
+        if let raw = value("personal_finance_category") {
+            if case .object(let fields) = raw {
+                let primary = string("primary", required: true, maxLength: 80, in: fields, path: "personal_finance_category.primary")?.uppercased()
+                let detailed = string("detailed", required: true, maxLength: 120, in: fields, path: "personal_finance_category.detailed")?.uppercased()
+                if let primary, let detailed {
+                    if !PlaidCategories.primaries.contains(primary) {
+                        issue("personal_finance_category.primary", "UNKNOWN_CATEGORY", "'\(primary)' is not a Plaid personal finance category")
+                    } else if !detailed.hasPrefix(primary + "_") {
+                        issue("personal_finance_category.detailed", "UNKNOWN_CATEGORY", "'\(detailed)' is not a detailed category of \(primary)")
+                    } else {
+                        category = Category(primary: primary, detailed: detailed)
+                    }
+                }
+            } else {
+                issue("personal_finance_category", "INVALID_TYPE", "'personal_finance_category' must be an object with primary and detailed")
+            }
+        } else {
+            issue("personal_finance_category", "MISSING_FIELD", "'personal_finance_category' is required")
+        }
+        let pending = bool("pending", default: false)
+        let currency = currency()
+        guard let id, let account, let date, let amountValue, let category, !hasIssues else { return nil }
+        return Transaction(
+            id: id, accountID: account.id, date: date, amount: amountValue, merchantName: merchant, merchantEntityID: entity,
+            paymentChannel: channel, category: category, pending: pending, isoCurrencyCode: currency)
+    }
+
+    mutating func creditLiability(accounts: [String: Account]) -> CreditLiability? {
+        let account = reference("account_id", accounts: accounts)
+        if let account, account.type != .credit {
+            issue("account_id", "WRONG_ACCOUNT_TYPE", "Credit liabilities belong to credit accounts; '\(account.id)' is \(account.type.rawValue)")
+        }
+        var aprs: [APR] = []
+        if let raw = value("aprs") {
+            if case .array(let items) = raw {
+                for (index, item) in items.enumerated() {
+                    guard case .object(let fields) = item else {
+                        issue("aprs[\(index)]", "INVALID_TYPE", "Each APR must be an object")
+                        continue
+                    }
+                    let path = "aprs[\(index)]"
+                    guard let percentage = amount("apr_percentage", required: true, in: fields, path: "\(path).apr_percentage") else { continue }
+                    guard (0...100).contains(percentage) else {
+                        issue("\(path).apr_percentage", "APR_OUT_OF_RANGE", "APR must be between 0 and 100 percent, got \(percentage)")
+                        continue
+                    }
+                    let type = string("apr_type", required: false, maxLength: 60, in: fields, path: "\(path).apr_type") ?? "purchase_apr"
+                    aprs.append(APR(percentage: percentage, type: type))
+                }
+            } else {
+                issue("aprs", "INVALID_TYPE", "'aprs' must be an array")
+            }
+        }
+        let minimum = amount("minimum_payment_amount", required: false, nonNegative: true)
+        let lastPayment = amount("last_payment_amount", required: false, nonNegative: true)
+        let lastPaymentDate = day("last_payment_date", required: false)
+        let statement = amount("last_statement_balance", required: false)
+        let overdue = bool("is_overdue", default: false)
+        let due = day("next_payment_due_date", required: false)
+        guard let account, !hasIssues else { return nil }
+        return CreditLiability(
+            accountID: account.id, aprs: aprs, minimumPaymentAmount: minimum, lastPaymentAmount: lastPayment,
+            lastPaymentDate: lastPaymentDate, lastStatementBalance: statement, isOverdue: overdue, nextPaymentDueDate: due)
+    }
+
+    mutating func loanLiability(accounts: [String: Account], expected: AccountSubtype) -> LoanLiability? {
+        let account = reference("account_id", accounts: accounts)
+        if let account, account.type != .loan {
+            issue("account_id", "WRONG_ACCOUNT_TYPE", "Loan liabilities belong to loan accounts; '\(account.id)' is \(account.type.rawValue)")
+        }
+        // Plaid spells the rate differently per product: interest_rate_percentage (student),
+        // interest_rate.percentage (mortgage); plain interest_rate is accepted too.
+        var rate: Double?
+        if case .object(let fields)? = value("interest_rate") {
+            rate = amount("percentage", required: false, in: fields, path: "interest_rate.percentage")
+        } else if value("interest_rate") != nil {
+            rate = amount("interest_rate", required: false)
+        } else {
+            rate = amount("interest_rate_percentage", required: false)
+        }
+        if let value = rate, !(0...100).contains(value) {
+            issue("interest_rate", "APR_OUT_OF_RANGE", "Interest rate must be between 0 and 100 percent, got \(value)")
+        }
+        let minimum = amount("minimum_payment_amount", required: false, nonNegative: true)
+        let overdue = bool("is_overdue", default: false)
+        guard let account, !hasIssues else { return nil }
+        return LoanLiability(accountID: account.id, interestRate: rate, minimumPaymentAmount: minimum, isOverdue: overdue)
+    }
+}

@@ -1,0 +1,130 @@
+import Models
+
+/// Computes behavioral signals over 30- and 180-day windows that end at the data's `as_of` date
+/// (the latest transaction, or a given day), never at the wall clock.
+public enum SignalEngine {
+    /// Average days per month, for turning window totals into monthly figures.
+    static let daysPerMonth = 30.436875
+    /// Recurring charges are looked for over at least this many days.
+    static let subscriptionLookback = 90
+
+    /// The `as_of` day: the latest non-pending transaction date.
+    public static func asOf(_ data: FinancialData) -> Day? {
+        data.transactions.lazy.filter { !$0.pending }.map(\.date).max()
+    }
+
+    public static func report(_ data: FinancialData, asOf explicit: Day? = nil) -> SignalReport {
+        let asOf = explicit ?? asOf(data) ?? Day(ordinal: 0)
+        let context = Context(data: data, asOf: asOf)
+        return SignalReport(asOf: asOf, window30: context.window(days: 30), window180: context.window(days: 180))
+    }
+
+    /// Data indexed once and shared by both windows.
+    struct Context {
+        let data: FinancialData
+        let asOf: Day
+        let accounts: [String: Account]
+        /// Non-pending transactions up to `asOf`, oldest first.
+        let settled: [Transaction]
+
+        init(data: FinancialData, asOf: Day) {
+            self.data = data
+            self.asOf = asOf
+            var accounts: [String: Account] = [:]
+            for account in data.accounts { accounts[account.id] = account }
+            self.accounts = accounts
+            self.settled = data.transactions.filter { !$0.pending && $0.date <= asOf }
+        }
+
+        func transactions(days: Int) -> ArraySlice<Transaction> {
+            let start = asOf.adding(days: -(days - 1))
+            let first = settled.partitionIndex { $0.date >= start }
+            return settled[first...]
+        }
+
+        func window(days: Int) -> WindowSignals {
+            let start = asOf.adding(days: -(days - 1))
+            let inWindow = transactions(days: days)
+            let months = Double(days) / SignalEngine.daysPerMonth
+            var spend = 0.0
+            for transaction in inWindow where isSpending(transaction) { spend += transaction.amount }
+            let monthlyExpenses = spend / months
+            let income = IncomeDetector.signals(inWindow, accounts: accounts, months: months, monthlyExpenses: monthlyExpenses, data: data)
+            let subscriptions = SubscriptionDetector.signals(
+                transactions(days: max(days, SignalEngine.subscriptionLookback)), accounts: accounts, asOf: asOf,
+                lookbackDays: max(days, SignalEngine.subscriptionLookback), windowSpend: spend, months: months)
+            return WindowSignals(
+                days: days, start: start, end: asOf, totalSpend: spend.rounded(cents: true),
+                spendToIncome: income.totalIncome > 0 ? spend / income.totalIncome : nil,
+                subscriptions: subscriptions,
+                savings: SavingsDetector.signals(inWindow, data: data, months: months, monthlyExpenses: monthlyExpenses),
+                credit: CreditDetector.signals(inWindow, data: data),
+                income: income)
+        }
+
+        /// Consumption: money out of a depository or credit account that is not a transfer, a loan or card
+        /// payment, or income.
+        func isSpending(_ transaction: Transaction) -> Bool {
+            guard transaction.amount > 0, let account = accounts[transaction.accountID], account.type != .loan else { return false }
+            return !Categories.nonSpending.contains(transaction.category.primary)
+        }
+    }
+}
+
+/// Category sets the detectors share.
+enum Categories {
+    /// Primaries that move money rather than spend it.
+    static let nonSpending: Set<String> = ["TRANSFER_IN", "TRANSFER_OUT", "LOAN_PAYMENTS", "LOAN_DISBURSEMENTS", "INCOME"]
+    /// Primaries that are never subscriptions: transfers, loans and card payments, income, fees and interest,
+    /// rent and utilities.
+    static let neverSubscription: Set<String> = nonSpending.union(["BANK_FEES", "RENT_AND_UTILITIES", "GOVERNMENT_AND_NON_PROFIT"])
+
+    static func isInterest(_ category: Category) -> Bool {
+        category.detailed.contains("INTEREST") && (category.primary == "BANK_FEES" || category.primary == "LOAN_PAYMENTS")
+    }
+}
+
+extension Collection {
+    /// The first index whose element satisfies `predicate`, assuming all later ones do too.
+    func partitionIndex(where predicate: (Element) -> Bool) -> Index {
+        var low = startIndex
+        var count = self.count
+        while count > 0 {
+            let half = count / 2
+            let middle = index(low, offsetBy: half)
+            if predicate(self[middle]) {
+                count = half
+            } else {
+                low = index(after: middle)
+                count -= half + 1
+            }
+        }
+        return low
+    }
+}
+
+extension Double {
+    func rounded(cents: Bool) -> Double { (self * 100).rounded() / 100 }
+
+    func rounded(places: Int) -> Double {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        return (self * scale).rounded() / scale
+    }
+}
+
+func median(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let sorted = values.sorted()
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 0 ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[middle]
+}
+
+/// Standard deviation over mean (0 for fewer than two values or a zero mean).
+func coefficientOfVariation(_ values: [Double]) -> Double {
+    guard values.count > 1 else { return 0 }
+    let mean = values.reduce(0, +) / Double(values.count)
+    guard mean != 0 else { return 0 }
+    let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count)
+    return variance.squareRoot() / abs(mean)
+}
