@@ -35,15 +35,17 @@ enum Validator {
         var accounts: [Account] = []
         var accountsByID: [String: Account] = [:]
         accounts.reserveCapacity(upload.accounts.count)
+        var accountIDs = Set<String>()
         for record in upload.accounts {
             var reader = FieldReader(record: record)
-            if let account = reader.account() {
-                if accountsByID[account.id] != nil {
-                    reader.issue("account_id", "DUPLICATE_ID", "Account id '\(account.id)' appears more than once")
-                } else {
-                    accountsByID[account.id] = account
-                    accounts.append(account)
-                }
+            // Duplicates are judged on the raw id, so a repeated id is reported even when the first copy is invalid.
+            let duplicate = record.rawID("account_id").map { !accountIDs.insert($0).inserted } ?? false
+            if duplicate, let id = record.rawID("account_id") {
+                reader.issue("account_id", "DUPLICATE_ID", "Account id '\(id)' appears more than once")
+            }
+            if let account = reader.account(), !duplicate {
+                accountsByID[account.id] = account
+                accounts.append(account)
             }
             reader.flush(into: &issues)
         }
@@ -57,12 +59,12 @@ enum Validator {
         transactionIDs.reserveCapacity(upload.transactions.count)
         for record in upload.transactions {
             var reader = FieldReader(record: record)
-            if let transaction = reader.transaction(accounts: accountsByID) {
-                if !transactionIDs.insert(transaction.id).inserted {
-                    reader.issue("transaction_id", "DUPLICATE_ID", "Transaction id '\(transaction.id)' appears more than once")
-                } else {
-                    transactions.append(transaction)
-                }
+            let duplicate = record.rawID("transaction_id").map { !transactionIDs.insert($0).inserted } ?? false
+            if duplicate, let id = record.rawID("transaction_id") {
+                reader.issue("transaction_id", "DUPLICATE_ID", "Transaction id '\(id)' appears more than once")
+            }
+            if let transaction = reader.transaction(accounts: accountsByID), !duplicate {
+                transactions.append(transaction)
             }
             reader.flush(into: &issues)
         }
@@ -100,6 +102,19 @@ enum Validator {
         return ParsedUpload(
             data: FinancialData(accounts: accounts, transactions: transactions, liabilities: liabilities),
             issues: issues.issues, truncated: issues.truncated)
+    }
+}
+
+extension RawRecord {
+    /// The trimmed text of an id field, whatever else is wrong with the record.
+    func rawID(_ key: String) -> String? {
+        switch fields[key] {
+        case .string(let text)?, .text(let text)?:
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? nil : trimmed
+        default:
+            return nil
+        }
     }
 }
 

@@ -293,7 +293,7 @@ public enum Catalog {
              }),
         item("edu_spending_review", "Review where last month's money went", [.general, .subscriptionHeavy, .cashFlowStretched],
              when: "spending in the last 30 days",
-             "A short monthly review (top categories, anything unexpected, one change for next month) does more than a detailed budget you never open.",
+             "A short monthly review (top categories, anything unexpected, one change for next month) often does more than a detailed budget that sits unopened.",
              applies: { $0.recent.totalSpend > 0 },
              rationale: { f in
                  ("You spent \(money(f.recent.totalSpend)) in the 30 days to \(f.report.asOf).", ["spend_30d": money(f.recent.totalSpend), "as_of": f.report.asOf.description])

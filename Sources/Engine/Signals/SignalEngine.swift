@@ -33,7 +33,12 @@ public enum SignalEngine {
             var accounts: [String: Account] = [:]
             for account in data.accounts { accounts[account.id] = account }
             self.accounts = accounts
-            self.settled = data.transactions.filter { !$0.pending && $0.date <= asOf }
+            var settled = data.transactions.filter { !$0.pending && $0.date <= asOf }
+            // Validated uploads arrive sorted; anything else is sorted here, since windows are found by bisection.
+            if !zip(settled, settled.dropFirst()).allSatisfy({ $0.date <= $1.date }) {
+                settled.sort { ($0.date, $0.id) < ($1.date, $1.id) }
+            }
+            self.settled = settled
         }
 
         func transactions(days: Int) -> ArraySlice<Transaction> {
