@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "spendsense-server", targets: ["ServerApp"]),
         .executable(name: "spendsense", targets: ["Console"]),
+        .executable(name: "spendsense-engine-bench", targets: ["EngineBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,6 +34,7 @@ let package = Package(
 
         .target(name: "Models", swiftSettings: swiftSettings),
         .target(name: "Engine", dependencies: ["Models"], swiftSettings: swiftSettings),
+        .executableTarget(name: "EngineBench", dependencies: ["Engine", "Models"], swiftSettings: swiftSettings),
 
         // MARK: - server
 

@@ -5,6 +5,31 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 swift build -c release --product spendsense-server
+swift build -c release --product spendsense-engine-bench
+
+# Engine: one heavy user, then 10,000 generated users.
+engine=$(.build/release/spendsense-engine-bench)
+echo "$engine"
+value() { echo "$engine" | awk -F'\t' -v k="$1" '$1==k {print $2}'; }
+/usr/bin/python3 - "$(date -u +%Y-%m-%d)" "$(value one_user_transactions)" "$(value one_user_upload_bytes)" \
+  "$(value one_user_pipeline_p50)" "$(value one_user_pipeline_p90)" "$(value many_users)" "$(value many_users_seconds)" <<'PY'
+import re, sys
+date, tx, size, p50, p90, users, secs = sys.argv[1:]
+path = "BENCHMARKS.md"
+text = open(path, encoding="utf-8").read()
+block = (
+    "<!-- engine:start -->\n"
+    f"Measured {date} (`make bench`, `spendsense-engine-bench`, release build, 2 cores).\n\n"
+    "| figure | value | target |\n|---|---|---|\n"
+    f"| one user, {tx} transactions ({int(size)//1024} KB JSON): parse + validate + signals + personas + recommendations, p50 | {p50} ms | < 2 ms |\n"
+    f"| same, p90 | {p90} ms | |\n"
+    f"| {users} generated users, same pipeline on all cores | {secs} s | < 20 s |\n"
+    "<!-- engine:end -->"
+)
+text = re.sub(r"<!-- engine:start -->.*?<!-- engine:end -->", block, text, flags=re.S)
+open(path, "w", encoding="utf-8").write(text)
+PY
+
 bin=.build/release/spendsense-server
 data=$(mktemp -d)
 port=${BENCH_PORT:-18080}

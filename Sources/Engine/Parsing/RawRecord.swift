@@ -11,26 +11,6 @@ enum RawValue {
     /// A CSV cell: typed only when a field asks for a type.
     case text(String)
 
-    /// Converts a `JSONSerialization` result, telling booleans from numbers.
-    init(json: Any) {
-        switch json {
-        case let string as String:
-            self = .string(string)
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" {
-                self = .bool(number.boolValue)
-            } else {
-                self = .number(number.doubleValue)
-            }
-        case let array as [Any]:
-            self = .array(array.map(RawValue.init(json:)))
-        case let object as [String: Any]:
-            self = .object(object.mapValues(RawValue.init(json:)))
-        default:
-            self = .null
-        }
-    }
-
     var isNull: Bool {
         switch self {
         case .null: true

@@ -43,13 +43,17 @@ public enum UploadParser {
 
     /// The upload JSON document: `{accounts, transactions, liabilities: {credit, student, mortgage}}`.
     public static func parseJSON(_ data: Data) -> ParsedUpload {
-        let object: Any
+        let parsed: RawValue
         do {
-            object = try JSONSerialization.jsonObject(with: data)
+            parsed = try JSONReader.parse(data)
+        } catch let error as JSONReader.SyntaxError {
+            return failure(
+                path: "$", code: "INVALID_JSON",
+                message: "The file is not valid JSON: \(error.message) at line \(error.line), column \(error.column)")
         } catch {
             return failure(path: "$", code: "INVALID_JSON", message: "The file is not valid JSON")
         }
-        guard case .object(let root) = RawValue(json: object) else {
+        guard case .object(let root) = parsed else {
             return failure(path: "$", code: "INVALID_STRUCTURE", message: "The document must be a JSON object with accounts and transactions")
         }
         var upload = RawUpload()

@@ -105,12 +105,27 @@ enum Validator {
     }
 }
 
+extension String {
+    /// Upper-cased, without allocating when it already is (Plaid categories always are).
+    var upperCasedIfNeeded: String {
+        utf8.contains(where: { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || $0 >= 0x80 }) ? uppercased() : self
+    }
+
+    /// Trimmed of surrounding whitespace, without the Foundation call when there is none (the usual case).
+    var trimmedIfNeeded: String {
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }
+        guard isSpace(first) || isSpace(last) else { return self }
+        return trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
 extension RawRecord {
     /// The trimmed text of an id field, whatever else is wrong with the record.
     func rawID(_ key: String) -> String? {
         switch fields[key] {
         case .string(let text)?, .text(let text)?:
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmedIfNeeded
             return trimmed.isEmpty ? nil : trimmed
         default:
             return nil
@@ -151,12 +166,12 @@ struct FieldReader {
         }
         switch raw {
         case .string(let text), .text(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmedIfNeeded
             if trimmed.isEmpty {
                 if required { issue(path, "MISSING_FIELD", "'\(key)' must not be empty") }
                 return nil
             }
-            if trimmed.count > maxLength {
+            if trimmed.utf8.count > maxLength, trimmed.count > maxLength {
                 issue(path, "TOO_LONG", "'\(key)' is longer than \(maxLength) characters")
                 return nil
             }
@@ -230,7 +245,7 @@ struct FieldReader {
 
     mutating func currency(_ key: String = "iso_currency_code") -> String {
         guard let code = string(key, required: false, maxLength: 8) else { return "USD" }
-        if code.uppercased() != "USD" {
+        if code != "USD", code.uppercased() != "USD" {
             issue(key, "UNSUPPORTED_CURRENCY", "Only USD is supported; got '\(code)'")
         }
         return "USD"
@@ -311,7 +326,7 @@ struct FieldReader {
         let entity = string("merchant_entity_id", required: false, maxLength: 128)
         var channel = PaymentChannel.other
         if let text = string("payment_channel", required: false, maxLength: 40) {
-            if let parsed = PaymentChannel(rawValue: text.lowercased()) {
+            if let parsed = PaymentChannel(rawValue: text) ?? PaymentChannel(rawValue: text.lowercased()) {
                 channel = parsed
             } else {
                 issue("payment_channel", "INVALID_VALUE", "payment_channel must be online, in store or other")
@@ -320,12 +335,13 @@ struct FieldReader {
         var category: Category?
         if let raw = value("personal_finance_category") {
             if case .object(let fields) = raw {
-                let primary = string("primary", required: true, maxLength: 80, in: fields, path: "personal_finance_category.primary")?.uppercased()
-                let detailed = string("detailed", required: true, maxLength: 120, in: fields, path: "personal_finance_category.detailed")?.uppercased()
+                let primary = string("primary", required: true, maxLength: 80, in: fields, path: "personal_finance_category.primary")?.upperCasedIfNeeded
+                let detailed = string("detailed", required: true, maxLength: 120, in: fields, path: "personal_finance_category.detailed")?.upperCasedIfNeeded
                 if let primary, let detailed {
                     if !PlaidCategories.primaries.contains(primary) {
                         issue("personal_finance_category.primary", "UNKNOWN_CATEGORY", "'\(primary)' is not a Plaid personal finance category")
-                    } else if !detailed.hasPrefix(primary + "_") {
+                    } else if !(detailed.utf8.count > primary.utf8.count && detailed.hasPrefix(primary)
+                        && detailed.utf8[detailed.utf8.index(detailed.utf8.startIndex, offsetBy: primary.utf8.count)] == UInt8(ascii: "_")) {
                         issue("personal_finance_category.detailed", "UNKNOWN_CATEGORY", "'\(detailed)' is not a detailed category of \(primary)")
                     } else {
                         category = Category(primary: primary, detailed: detailed)

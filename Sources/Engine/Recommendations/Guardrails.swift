@@ -12,21 +12,26 @@ public enum ToneGuardrail {
         "you can't afford anything", "poor choices", "bad decisions", "should know better", "guilty", "spendthrift",
     ]
 
-    /// The blocked phrases found in `text` (empty when the tone is fine).
+    /// Blocked phrases as word sequences (`"bad with money"` → `["bad", "with", "money"]`).
+    static let blockedWords: [[Substring]] = blockedPhrases.map { $0.split(separator: " ") }
+
+    /// The blocked phrases found in `text` (empty when the tone is fine). Matching is on whole words, so
+    /// "carelessness" does not match "careless".
     public static func violations(in text: String) -> [String] {
-        let lower = text.lowercased()
-        return blockedPhrases.filter { phrase in
-            var searchRange = lower.startIndex..<lower.endIndex
-            while let found = lower.range(of: phrase, range: searchRange) {
-                let before = found.lowerBound == lower.startIndex ? nil : lower[lower.index(before: found.lowerBound)]
-                let after = found.upperBound == lower.endIndex ? nil : lower[found.upperBound]
-                let boundaryBefore = before.map { !$0.isLetter } ?? true
-                let boundaryAfter = after.map { !$0.isLetter } ?? true
-                if boundaryBefore && boundaryAfter { return true }
-                searchRange = found.upperBound..<lower.endIndex
+        let words = text.lowercased().split { !$0.isLetter && $0 != "'" }
+        var found: [String] = []
+        for (phrase, parts) in zip(blockedPhrases, blockedWords) {
+            guard let first = parts.first, words.count >= parts.count else { continue }
+            var position = 0
+            while position + parts.count <= words.count {
+                if words[position] == first, parts.indices.allSatisfy({ words[position + $0] == parts[$0] }) {
+                    found.append(phrase)
+                    break
+                }
+                position += 1
             }
-            return false
         }
+        return found
     }
 
     static func check(_ text: String) -> TraceCheck {

@@ -5,14 +5,13 @@ import Models
 /// payments, income, fees and interest.
 enum SubscriptionDetector {
     static func signals(
-        _ transactions: ArraySlice<Transaction>, accounts: [String: Account], asOf: Day, lookbackDays: Int, windowSpend: Double,
+        _ transactions: ArraySlice<Transaction>, kinds: [TransactionKind], asOf: Day, lookbackDays: Int, windowSpend: Double,
         months: Double
     ) -> SubscriptionSignals {
         var byMerchant: [String: [Transaction]] = [:]
-        for transaction in transactions where transaction.amount > 0 {
-            guard let key = transaction.merchantKey, !Categories.neverSubscription.contains(transaction.category.primary),
-                accounts[transaction.accountID]?.type != .loan
-            else { continue }
+        for index in transactions.indices where kinds[index].isSubscriptionCandidate {
+            let transaction = transactions[index]
+            guard let key = transaction.merchantKey else { continue }
             byMerchant[key, default: []].append(transaction)
         }
         var found: [RecurringMerchant] = []
@@ -70,14 +69,13 @@ enum SubscriptionDetector {
 /// Savings: net money into savings-like accounts (savings, money market, HSA), growth over the window's
 /// starting balance, and months of expenses the balance covers.
 enum SavingsDetector {
-    static func signals(_ transactions: ArraySlice<Transaction>, data: FinancialData, months: Double, monthlyExpenses: Double) -> SavingsSignals {
+    static func signals(_ transactions: ArraySlice<Transaction>, kinds: [TransactionKind], data: FinancialData, months: Double, monthlyExpenses: Double) -> SavingsSignals {
         let savingsAccounts = data.accounts.filter { $0.subtype.isSavingsLike }
-        let ids = Set(savingsAccounts.map(\.id))
         var net = 0.0
         var used: [String] = []
-        for transaction in transactions where ids.contains(transaction.accountID) {
-            net -= transaction.amount  // Plaid: negative amount = money in
-            used.append(transaction.id)
+        for index in transactions.indices where kinds[index].inSavingsAccount {
+            net -= transactions[index].amount  // Plaid: negative amount = money in
+            if used.count < Evidence.maxIDs { used.append(transactions[index].id) }
         }
         let balance = savingsAccounts.reduce(0) { $0 + ($1.balances.current ?? $1.balances.available ?? 0) }
         let startBalance = balance - net
@@ -94,12 +92,13 @@ enum SavingsDetector {
 /// Credit cards: utilization against the limit, minimum-payment-only behaviour, interest charged in the
 /// window, overdue status.
 enum CreditDetector {
-    static func signals(_ transactions: ArraySlice<Transaction>, data: FinancialData) -> CreditSignals {
+    static func signals(_ transactions: ArraySlice<Transaction>, kinds: [TransactionKind], data: FinancialData) -> CreditSignals {
         var liabilities: [String: CreditLiability] = [:]
         for liability in data.liabilities.credit { liabilities[liability.accountID] = liability }
         var interestByCard: [String: Double] = [:]
         var interestIDs: [String] = []
-        for transaction in transactions where transaction.amount > 0 && Categories.isInterest(transaction.category) {
+        for index in transactions.indices where kinds[index].isInterest {
+            let transaction = transactions[index]
             interestByCard[transaction.accountID, default: 0] += transaction.amount
             interestIDs.append(transaction.id)
         }
@@ -134,13 +133,15 @@ enum CreditDetector {
 /// steadiness, and the cash buffer in months of expenses.
 enum IncomeDetector {
     static func signals(
-        _ transactions: ArraySlice<Transaction>, accounts: [String: Account], months: Double, monthlyExpenses: Double, data: FinancialData
+        _ transactions: ArraySlice<Transaction>, kinds: [TransactionKind], months: Double, monthlyExpenses: Double, data: FinancialData
     ) -> IncomeSignals {
         var wages: [Transaction] = []
         var otherIncome: [Transaction] = []
-        for transaction in transactions where transaction.amount < 0 && transaction.category.primary == "INCOME" {
-            guard accounts[transaction.accountID]?.type == .depository else { continue }
-            if transaction.category.detailed == "INCOME_WAGES" { wages.append(transaction) } else { otherIncome.append(transaction) }
+        var total = 0.0
+        for index in transactions.indices where kinds[index].isIncome {
+            let transaction = transactions[index]
+            total -= transaction.amount
+            if kinds[index].isWages { wages.append(transaction) } else { otherIncome.append(transaction) }
         }
         let payroll = wages.isEmpty ? otherIncome : wages
         // Deposits on the same day are one payday.
@@ -170,10 +171,6 @@ enum IncomeDetector {
             }
         } else {
             frequency = .unknown
-        }
-        let total = transactions.reduce(0.0) { sum, transaction in
-            transaction.amount < 0 && transaction.category.primary == "INCOME" && accounts[transaction.accountID]?.type == .depository
-                ? sum - transaction.amount : sum
         }
         let cash = data.accounts.filter { $0.type == .depository && !$0.subtype.isSavingsLike }
             .reduce(0) { $0 + max(0, $1.balances.current ?? $1.balances.available ?? 0) }

@@ -26,6 +26,8 @@ public enum SignalEngine {
         let accounts: [String: Account]
         /// Non-pending transactions up to `asOf`, oldest first.
         let settled: [Transaction]
+        /// What each settled transaction is, decided once (same indices as `settled`).
+        let kinds: [TransactionKind]
 
         init(data: FinancialData, asOf: Day) {
             self.data = data
@@ -39,6 +41,7 @@ public enum SignalEngine {
                 settled.sort { ($0.date, $0.id) < ($1.date, $1.id) }
             }
             self.settled = settled
+            self.kinds = settled.map { TransactionKind($0, accounts: accounts) }
         }
 
         func transactions(days: Int) -> ArraySlice<Transaction> {
@@ -52,26 +55,51 @@ public enum SignalEngine {
             let inWindow = transactions(days: days)
             let months = Double(days) / SignalEngine.daysPerMonth
             var spend = 0.0
-            for transaction in inWindow where isSpending(transaction) { spend += transaction.amount }
+            for index in inWindow.indices where kinds[index].isSpending { spend += settled[index].amount }
             let monthlyExpenses = spend / months
-            let income = IncomeDetector.signals(inWindow, accounts: accounts, months: months, monthlyExpenses: monthlyExpenses, data: data)
+            let income = IncomeDetector.signals(inWindow, kinds: kinds, months: months, monthlyExpenses: monthlyExpenses, data: data)
             let subscriptions = SubscriptionDetector.signals(
-                transactions(days: max(days, SignalEngine.subscriptionLookback)), accounts: accounts, asOf: asOf,
+                transactions(days: max(days, SignalEngine.subscriptionLookback)), kinds: kinds, asOf: asOf,
                 lookbackDays: max(days, SignalEngine.subscriptionLookback), windowSpend: spend, months: months)
             return WindowSignals(
                 days: days, start: start, end: asOf, totalSpend: spend.rounded(cents: true),
                 spendToIncome: income.totalIncome > 0 ? spend / income.totalIncome : nil,
                 subscriptions: subscriptions,
-                savings: SavingsDetector.signals(inWindow, data: data, months: months, monthlyExpenses: monthlyExpenses),
-                credit: CreditDetector.signals(inWindow, data: data),
+                savings: SavingsDetector.signals(inWindow, kinds: kinds, data: data, months: months, monthlyExpenses: monthlyExpenses),
+                credit: CreditDetector.signals(inWindow, kinds: kinds, data: data),
                 income: income)
         }
 
-        /// Consumption: money out of a depository or credit account that is not a transfer, a loan or card
-        /// payment, or income.
-        func isSpending(_ transaction: Transaction) -> Bool {
-            guard transaction.amount > 0, let account = accounts[transaction.accountID], account.type != .loan else { return false }
-            return !Categories.nonSpending.contains(transaction.category.primary)
+    }
+}
+
+/// What one transaction counts as, decided once per upload.
+struct TransactionKind {
+    /// Consumption: money out of a depository or credit account that is not a transfer, a loan or card payment,
+    /// or income.
+    var isSpending = false
+    /// Money into a deposit account categorized as income.
+    var isIncome = false
+    var isWages = false
+    /// Interest charged (a positive amount).
+    var isInterest = false
+    /// Could be a subscription charge: money out, not excluded by category, not on a loan account.
+    var isSubscriptionCandidate = false
+    var inSavingsAccount = false
+
+    init(_ transaction: Transaction, accounts: [String: Account]) {
+        guard let account = accounts[transaction.accountID] else { return }
+        let primary = transaction.category.primary
+        let outflow = transaction.amount > 0
+        inSavingsAccount = account.subtype.isSavingsLike
+        if outflow, account.type != .loan {
+            isSpending = !Categories.nonSpending.contains(primary)
+            isSubscriptionCandidate = transaction.merchantKey != nil && !Categories.neverSubscription.contains(primary)
+            isInterest = Categories.isInterest(transaction.category)
+        }
+        if transaction.amount < 0, primary == "INCOME", account.type == .depository {
+            isIncome = true
+            isWages = transaction.category.detailed == "INCOME_WAGES"
         }
     }
 }
@@ -84,8 +112,11 @@ enum Categories {
     /// rent and utilities.
     static let neverSubscription: Set<String> = nonSpending.union(["BANK_FEES", "RENT_AND_UTILITIES", "GOVERNMENT_AND_NON_PROFIT"])
 
+    /// Detailed categories that are interest charged on a balance.
+    static let interest: Set<String> = ["BANK_FEES_INTEREST_CHARGE", "LOAN_PAYMENTS_INTEREST", "BANK_FEES_INTEREST"]
+
     static func isInterest(_ category: Category) -> Bool {
-        category.detailed.contains("INTEREST") && (category.primary == "BANK_FEES" || category.primary == "LOAN_PAYMENTS")
+        interest.contains(category.detailed)
     }
 }
 
