@@ -23,6 +23,19 @@ final class ScriptedEffects: EffectRunner {
     }
 }
 
+/// Runs `body` on a new thread and resumes when it returns.
+func onOwnThread(_ body: @escaping () -> Void) async {
+    // The caller awaits until the thread finishes, so nothing else touches what `body` captured meanwhile.
+    nonisolated(unsafe) let work = body
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let thread = Thread {
+            work()
+            continuation.resume()
+        }
+        thread.start()
+    }
+}
+
 @Suite("Console state")
 struct ConsoleStateTests {
     @Test("the login form validates locally, then asks to sign in")
@@ -148,8 +161,10 @@ struct ConsoleScreenTests {
         let loop = ConsoleLoop(state: AppState(server: "http://x", email: "operator@example.com"), screen: screen, runner: effects, theme: theme)
         screen.feed(text: "secret")
         screen.feed(.enter)
-        let deadline = Date().addingTimeInterval(5)
-        loop.run(pollMilliseconds: 1) { loop.state.page == .home || Date() > deadline }
+        // The loop blocks its thread, as it does on the terminal's thread; give it a thread of its own so the
+        // effect tasks keep the cooperative pool.
+        let deadline = Date().addingTimeInterval(10)
+        await onOwnThread { loop.run(pollMilliseconds: 1) { loop.state.page == .home || Date() > deadline } }
         #expect(loop.state.page == .home)
         #expect(effects.asked.withLock { $0 } == [.signIn(server: "http://x", email: "operator@example.com", password: "secret")])
         loop.draw()
@@ -157,7 +172,7 @@ struct ConsoleScreenTests {
 
         screen.resize(width: 100, height: 30)
         screen.feed(.char("q"))
-        loop.run(pollMilliseconds: 1)
+        await onOwnThread { loop.run(pollMilliseconds: 1) { Date() > deadline } }
         #expect(loop.state.shouldQuit)
         #expect(screen.lastFrame?.width == 100)
     }
