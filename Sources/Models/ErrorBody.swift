@@ -55,6 +55,8 @@ public enum ErrorCode {
     public static let refreshTokenReused = "REFRESH_TOKEN_REUSED"
     public static let forbidden = "FORBIDDEN"
     public static let insufficientRole = "INSUFFICIENT_ROLE"
+    public static let consentRequired = "CONSENT_REQUIRED"
+    public static let uploadInvalid = "UPLOAD_INVALID"
     public static let notFound = "NOT_FOUND"
     public static let methodNotAllowed = "METHOD_NOT_ALLOWED"
     public static let conflict = "CONFLICT"

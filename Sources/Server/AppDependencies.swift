@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import Models
@@ -11,6 +12,11 @@ public struct AppDependencies: Sendable {
     public let users: any UserRepository
     public let sessions: any SessionRepository
     public let auditLog: any AuditRepository
+    public let uploads: any UploadRepository
+    public let insights: any InsightRepository
+    public let consents: any ConsentRepository
+    public let recommendations: any RecommendationRepository
+    public let blobs: any BlobStore
     public let keyValue: any KeyValueStore
     public let tokens: TokenService
     public let passwords: PasswordHasher
@@ -27,12 +33,26 @@ public struct AppDependencies: Sendable {
             let tokens = try await TokenService.load(
                 keyFiles: configuration.jwtPrivateKeyFiles, dataDirectory: configuration.dataDirectory,
                 issuer: configuration.jwtIssuer, accessTokenLifetime: configuration.accessTokenLifetime, logger: logger)
+            let blobKey: SymmetricKey
+            if let text = configuration.blobEncryptionKey {
+                guard let data = Data(base64Encoded: text), data.count == 32 else {
+                    throw ConfigurationError("BLOB_ENCRYPTION_KEY must be 32 bytes, base64-encoded")
+                }
+                blobKey = SymmetricKey(data: data)
+            } else {
+                blobKey = try FileBlobStore.loadOrCreateKey(at: configuration.dataDirectory.appendingPathComponent("blob.key"))
+            }
             return AppDependencies(
                 configuration: configuration,
                 database: database,
                 users: SQLUserRepository(database: database),
                 sessions: SQLSessionRepository(database: database),
                 auditLog: SQLAuditRepository(database: database),
+                uploads: SQLUploadRepository(database: database),
+                insights: SQLInsightRepository(database: database),
+                consents: SQLConsentRepository(database: database),
+                recommendations: SQLRecommendationRepository(database: database),
+                blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
                 keyValue: MemoryKeyValueStore(),
                 tokens: tokens,
                 passwords: PasswordHasher(cost: configuration.bcryptCost),
@@ -52,6 +72,10 @@ public struct AppDependencies: Sendable {
             users: users, sessions: sessions, tokens: tokens, passwords: passwords,
             limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration)
     }
+
+    var cache: ResponseCache { ResponseCache(store: keyValue, metrics: metrics) }
+
+    var access: AccessPolicy { AccessPolicy(consents: consents, audit: audit) }
 
     /// Closes database connections. Call once the server has stopped.
     public func shutdown() async {

@@ -31,6 +31,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     AuthController(auth: dependencies.auth, authenticator: authenticator).addRoutes(to: api.group("auth"))
     UsersController(users: dependencies.users, sessions: dependencies.sessions, audit: audit)
         .addRoutes(to: api.group("users").add(middleware: authenticator))
+    ProfileController(dependencies: dependencies).addRoutes(to: api.group("users").add(middleware: authenticator))
+    DataController(dependencies: dependencies).addRoutes(to: api.group("data").add(middleware: authenticator))
+    ConsentController(dependencies: dependencies).addRoutes(to: api.group("consent").add(middleware: authenticator))
+    RecommendationsController(dependencies: dependencies).addRoutes(to: api.group("recommendations").add(middleware: authenticator))
     AdminController(users: dependencies.users, audit: audit)
         .addRoutes(
             to: api.group("operator/admin").add(middleware: authenticator)
@@ -65,6 +69,8 @@ public func buildApplication(
         },
         logger: dependencies.logger
     )
+    // Services stop in reverse order: the worker first, the database last.
     app.addServices(DatabaseShutdownService(dependencies: dependencies))
+    if configuration.runWorker { app.addServices(JobWorker(dependencies: dependencies)) }
     return app
 }

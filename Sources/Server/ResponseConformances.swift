@@ -7,3 +7,12 @@ extension User: ResponseEncodable {}
 extension HealthStatus: ResponseEncodable {}
 extension AuditEntry: ResponseEncodable {}
 extension Page: ResponseEncodable {}
+extension Upload: ResponseEncodable {}
+extension ConsentStatus: ResponseEncodable {}
+extension ConsentRevokeResult: ResponseEncodable {}
+extension Profile: ResponseEncodable {}
+extension PersonaSummary: ResponseEncodable {}
+extension SignalReport: ResponseEncodable {}
+extension SpendingBreakdown: ResponseEncodable {}
+extension Recommendation: ResponseEncodable {}
+extension Feedback: ResponseEncodable {}

@@ -37,6 +37,12 @@ public struct ServerConfiguration: Sendable {
     /// Trust the first `X-Forwarded-For` address as the client IP (only behind a proxy you control).
     public var trustForwardedFor: Bool
     public var maxDatabaseConnections: Int
+    /// AES-256 key for stored uploads (base64); generated into the data dir when absent.
+    public var blobEncryptionKey: String?
+    /// First retry delay of a failed job; doubles per attempt, capped at 5 minutes.
+    public var jobRetryBaseSeconds: Double = 2
+    /// Run the job worker inside `serve` (tests drive it by hand instead).
+    public var runWorker = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,

@@ -131,32 +131,23 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create the demo accounts (idempotent).",
-        discussion: "Accounts: admin@example.com, operator@example.com, user@example.com, password \(DemoData.password)"
+        discussion: "Accounts: admin@example.com, operator@example.com, user@example.com, password \(DemoSeeder.password)"
     )
     @OptionGroup var common: CommonOptions
-    @Flag(help: "Create the demo accounts.") var demo = false
+    @Flag(help: "Create the demo accounts and generated users with processed data.") var demo = false
+    @Option(help: "How many generated users (besides user@example.com).") var users = 50
 
     func run() async throws {
         guard demo else { throw ValidationError("nothing to seed; pass --demo") }
         let (dependencies, _) = try await common.dependencies()
         do {
-            for (email, role) in DemoData.accounts {
-                if let existing = try await dependencies.users.find(email: email) {
-                    if existing.user.role != role {
-                        _ = try await dependencies.users.setRole(id: existing.id, role: role, now: Date())
-                    }
-                    print("exists  \(role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(email)")
-                } else {
-                    _ = try await dependencies.auth.createUser(email: email, password: DemoData.password, role: role)
-                    print("created \(role.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(email)")
-                }
-            }
+            for line in try await DemoSeeder(dependencies: dependencies).seed(generatedUsers: users) { print(line) }
         } catch {
             await dependencies.shutdown()
             throw error
         }
         await dependencies.shutdown()
-        print("demo password: \(DemoData.password)")
+        print("demo password: \(DemoSeeder.password)")
     }
 }
 
@@ -164,14 +155,6 @@ struct Seed: AsyncParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// The demo accounts `seed --demo` creates and `spendsense demo` signs in with.
-enum DemoData {
-    static let password = "SpendSense-demo-1!"
-    static let accounts: [(String, Role)] = [
-        ("admin@example.com", .admin), ("operator@example.com", .operator), ("user@example.com", .user),
-    ]
 }
 
 struct CreateUser: AsyncParsableCommand {

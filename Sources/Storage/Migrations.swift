@@ -91,7 +91,161 @@ let allMigrations: [Migration] = [
             "CREATE INDEX audit_log_actor ON audit_log (actor_id, at)",
             "CREATE INDEX audit_log_action ON audit_log (action, at)",
         ]
-    }
+    },
+    Migration(version: 2, name: "uploads, jobs, financial data, insights, consent, recommendations, feedback") { t in
+        [
+            """
+            CREATE TABLE uploads (
+                id \(t.text) PRIMARY KEY,
+                user_id \(t.text) NOT NULL REFERENCES users(id),
+                file_name \(t.text) NOT NULL,
+                file_size \(t.integer) NOT NULL,
+                file_type \(t.text) NOT NULL,
+                status \(t.text) NOT NULL,
+                blob_key \(t.text),
+                validation_errors \(t.text) NOT NULL,
+                error \(t.text),
+                transaction_count \(t.integer),
+                idempotency_key \(t.text),
+                created_at \(t.real) NOT NULL,
+                updated_at \(t.real) NOT NULL,
+                completed_at \(t.real)
+            )
+            """,
+            "CREATE INDEX uploads_user ON uploads (user_id, created_at)",
+            "CREATE UNIQUE INDEX uploads_idempotency ON uploads (user_id, idempotency_key)",
+            """
+            CREATE TABLE jobs (
+                id \(t.text) PRIMARY KEY,
+                kind \(t.text) NOT NULL,
+                user_id \(t.text) NOT NULL,
+                upload_id \(t.text),
+                status \(t.text) NOT NULL,
+                attempts \(t.integer) NOT NULL,
+                max_attempts \(t.integer) NOT NULL,
+                run_after \(t.real) NOT NULL,
+                lease_expires_at \(t.real),
+                last_error \(t.text),
+                created_at \(t.real) NOT NULL,
+                updated_at \(t.real) NOT NULL,
+                started_at \(t.real),
+                completed_at \(t.real)
+            )
+            """,
+            "CREATE INDEX jobs_ready ON jobs (status, run_after)",
+            """
+            CREATE TABLE fin_accounts (
+                user_id \(t.text) NOT NULL,
+                account_id \(t.text) NOT NULL,
+                upload_id \(t.text) NOT NULL,
+                type \(t.text) NOT NULL,
+                subtype \(t.text) NOT NULL,
+                data \(t.text) NOT NULL,
+                PRIMARY KEY (user_id, account_id)
+            )
+            """,
+            """
+            CREATE TABLE fin_transactions (
+                user_id \(t.text) NOT NULL,
+                transaction_id \(t.text) NOT NULL,
+                account_id \(t.text) NOT NULL,
+                day \(t.integer) NOT NULL,
+                amount \(t.real) NOT NULL,
+                merchant_name \(t.text),
+                category_primary \(t.text) NOT NULL,
+                category_detailed \(t.text) NOT NULL,
+                pending \(t.bool) NOT NULL,
+                data \(t.text) NOT NULL,
+                PRIMARY KEY (user_id, transaction_id)
+            )
+            """,
+            "CREATE INDEX fin_transactions_day ON fin_transactions (user_id, day)",
+            """
+            CREATE TABLE fin_liabilities (
+                user_id \(t.text) NOT NULL,
+                account_id \(t.text) NOT NULL,
+                kind \(t.text) NOT NULL,
+                data \(t.text) NOT NULL,
+                PRIMARY KEY (user_id, kind, account_id)
+            )
+            """,
+            """
+            CREATE TABLE signal_snapshots (
+                user_id \(t.text) PRIMARY KEY,
+                as_of \(t.integer) NOT NULL,
+                report \(t.text) NOT NULL,
+                personas \(t.text) NOT NULL,
+                updated_at \(t.real) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE persona_history (
+                id \(t.text) PRIMARY KEY,
+                user_id \(t.text) NOT NULL,
+                persona \(t.text) NOT NULL,
+                matched \(t.text) NOT NULL,
+                as_of \(t.integer) NOT NULL,
+                recorded_at \(t.real) NOT NULL
+            )
+            """,
+            "CREATE INDEX persona_history_user ON persona_history (user_id, recorded_at)",
+            """
+            CREATE TABLE recommendations (
+                id \(t.text) PRIMARY KEY,
+                user_id \(t.text) NOT NULL,
+                job_id \(t.text),
+                type \(t.text) NOT NULL,
+                catalog_item_id \(t.text) NOT NULL,
+                title \(t.text) NOT NULL,
+                content \(t.text) NOT NULL,
+                rationale \(t.text) NOT NULL,
+                disclaimer \(t.text) NOT NULL,
+                status \(t.text) NOT NULL,
+                persona \(t.text) NOT NULL,
+                version \(t.integer) NOT NULL,
+                trace \(t.text) NOT NULL,
+                created_at \(t.real) NOT NULL,
+                updated_at \(t.real) NOT NULL,
+                decided_at \(t.real),
+                decided_by \(t.text)
+            )
+            """,
+            "CREATE INDEX recommendations_user ON recommendations (user_id, status)",
+            "CREATE INDEX recommendations_status ON recommendations (status, created_at)",
+            """
+            CREATE TABLE consents (
+                user_id \(t.text) PRIMARY KEY,
+                granted \(t.bool) NOT NULL,
+                consent_version \(t.text),
+                granted_at \(t.real),
+                revoked_at \(t.real),
+                updated_at \(t.real) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE consent_history (
+                id \(t.text) PRIMARY KEY,
+                user_id \(t.text) NOT NULL,
+                action \(t.text) NOT NULL,
+                consent_version \(t.text),
+                delete_data \(t.bool) NOT NULL,
+                at \(t.real) NOT NULL
+            )
+            """,
+            "CREATE INDEX consent_history_user ON consent_history (user_id, at)",
+            """
+            CREATE TABLE feedback (
+                recommendation_id \(t.text) NOT NULL,
+                user_id \(t.text) NOT NULL,
+                rating \(t.integer) NOT NULL,
+                helpful \(t.bool),
+                comment \(t.text),
+                created_at \(t.real) NOT NULL,
+                PRIMARY KEY (recommendation_id, user_id)
+            )
+            """,
+        ]
+    },
 ]
 
 extension Database {

@@ -48,4 +48,10 @@ enum AuditAction {
     static let userCreate = "user.create"
     static let roleChange = "admin.role_change"
     static let authorizationFailure = "authz.denied"
+    static let operatorRead = "operator.read_user_data"
+    static let upload = "data.upload"
+    static let consentGrant = "consent.grant"
+    static let consentRevoke = "consent.revoke"
+    static let dataDelete = "data.delete"
+    static let feedback = "recommendation.feedback"
 }

@@ -37,6 +37,20 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
+    private let jobSeries = NIOLockedValueBox<[String: Series]>([:])
+
+    /// Records one finished job run by kind and outcome (completed, retry, dead).
+    public func record(job kind: String, outcome: String, seconds: Double) {
+        jobSeries.withLockedValue { all in
+            let key = "kind=\"\(kind)\",outcome=\"\(outcome)\""
+            var entry = all[key] ?? Series()
+            entry.count += 1
+            entry.sum += seconds
+            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) { entry.bucketCounts[index] += 1 }
+            all[key] = entry
+        }
+    }
+
     /// Adds to a named counter (cache hits, jobs processed, …).
     public func increment(_ name: String, by amount: Int = 1) {
         counters.withLockedValue { $0[name, default: 0] += amount }
@@ -64,6 +78,20 @@ public final class MetricsRegistry: Sendable {
             out += "http_request_duration_seconds_bucket{\(labels(key)),le=\"+Inf\"} \(entry.count)\n"
             out += "http_request_duration_seconds_sum{\(labels(key))} \(entry.sum)\n"
             out += "http_request_duration_seconds_count{\(labels(key))} \(entry.count)\n"
+        }
+        let jobs = jobSeries.withLockedValue { $0 }
+        if !jobs.isEmpty {
+            out += "# HELP job_duration_seconds Background job run time by kind and outcome.\n# TYPE job_duration_seconds histogram\n"
+            for key in jobs.keys.sorted() {
+                let entry = jobs[key]!
+                var cumulative = 0
+                for (index, bound) in Self.buckets.enumerated() {
+                    cumulative += entry.bucketCounts[index]
+                    out += "job_duration_seconds_bucket{\(key),le=\"\(bound)\"} \(cumulative)\n"
+                }
+                out += "job_duration_seconds_bucket{\(key),le=\"+Inf\"} \(entry.count)\n"
+                out += "job_duration_seconds_sum{\(key)} \(entry.sum)\njob_duration_seconds_count{\(key)} \(entry.count)\n"
+            }
         }
         for name in counterSnapshot.keys.sorted() {
             out += "# TYPE \(name) counter\n\(name) \(counterSnapshot[name]!)\n"

@@ -1,0 +1,35 @@
+import Foundation
+import Models
+import Storage
+
+/// Cached JSON reads in the key-value store, per user. Invalidation bumps the user's cache generation, so
+/// every key of that user is dropped at once without listing keys. Hits and misses are counted in `/metrics`.
+struct ResponseCache: Sendable {
+    let store: any KeyValueStore
+    let metrics: MetricsRegistry
+    var ttl: TimeInterval = 300
+
+    private func generation(_ userID: UUID) async -> String {
+        (try? await store.get("cachegen:\(userID.uuidString.lowercased())")) ?? "0"
+    }
+
+    /// The cached value for `name` of `userID`, or `produce()` stored for next time.
+    func value<T: Codable & Sendable>(_ name: String, userID: UUID, produce: () async throws -> T) async throws -> T {
+        let key = "cache:\(userID.uuidString.lowercased()):\(await generation(userID)):\(name)"
+        if let text = try? await store.get(key), let value = try? JSONDecoder.spendSense.decode(T.self, from: Data(text.utf8)) {
+            metrics.increment("cache_hits_total")
+            return value
+        }
+        metrics.increment("cache_misses_total")
+        let value = try await produce()
+        if let data = try? JSONEncoder.spendSense.encode(value) {
+            try? await store.set(key, value: String(decoding: data, as: UTF8.self), ttl: ttl)
+        }
+        return value
+    }
+
+    /// Drops every cached read of `userID`.
+    func invalidate(_ userID: UUID) async {
+        _ = try? await store.increment("cachegen:\(userID.uuidString.lowercased())", by: 1, ttl: 30 * 86400)
+    }
+}
