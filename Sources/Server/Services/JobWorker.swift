@@ -42,7 +42,7 @@ public struct JobWorker: Service {
             logger.warning("job result discarded", metadata: ["reason": .string(why)])
         } catch {
             let backoff = min(300, dependencies.configuration.jobRetryBaseSeconds * pow(2, Double(job.attempts - 1)))
-            try await dependencies.uploads.failJob(job, error: String(describing: error), retryAfter: backoff, now: Date())
+            try await dependencies.uploads.failJob(job, error: String(describing: error), retryAfter: backoff, now: now)
             dependencies.metrics.record(job: job.kind.rawValue, outcome: job.attempts >= job.maxAttempts ? "dead" : "retry", seconds: (ContinuousClock.now - started).seconds)
             logger.error("job failed", metadata: ["attempt": .stringConvertible(job.attempts), "error": .string(String(describing: error))])
         }
