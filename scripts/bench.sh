@@ -54,7 +54,63 @@ for round in 1 2 3; do
   results+=("| $round | $rps | $p50 | $p99 | ${non2xx:-0} |")
 done
 
+# A ~10 MB upload from request to `completed`, and the server's peak RSS.
+.build/release/spendsense-engine-bench --write-upload "$data/upload.json" 9.9 >/dev/null
+upload_bytes=$(stat -c %s "$data/upload.json")
+start_ns=$(date +%s%N)
+upload_id=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/data/upload" -H "Authorization: Bearer $token" \
+  -F "file=@$data/upload.json;filename=upload.json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["upload_id"])')
+accepted_ns=$(date +%s%N)
+status=pending
+for _ in $(seq 1 1200); do
+  status=$(curl -sf "http://127.0.0.1:$port/api/v1/data/upload/$upload_id" -H "Authorization: Bearer $token" \
+    | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')
+  [ "$status" = completed ] || [ "$status" = failed ] && break
+  sleep 0.05
+done
+done_ns=$(date +%s%N)
+peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
+upload_accept_ms=$(( (accepted_ns - start_ns) / 1000000 ))
+upload_total_ms=$(( (done_ns - start_ns) / 1000000 ))
+echo "upload: $upload_bytes bytes, accepted in $upload_accept_ms ms, $status after $upload_total_ms ms, peak RSS $peak_rss_kb kB"
+
+# GET /users/{id}/profile, cached (default) and uncached (second server, cache off, same data).
+user_id=$(curl -sf "http://127.0.0.1:$port/api/v1/users/me" -H "Authorization: Bearer $token" \
+  | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])')
+wrk_line() {
+  out=$(wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $token" "$1")
+  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}') $(echo "$out" | awk '$1=="99%" {print $2}') $(echo "$out" | awk '/Non-2xx/ {print $4}')"
+}
+read -r cached_rps cached_p50 cached_p99 cached_bad <<<"$(wrk_line "http://127.0.0.1:$port/api/v1/users/$user_id/profile")"
+kill $server; wait $server 2>/dev/null || true
+RESPONSE_CACHE_TTL_SECONDS=0 LOG_LEVEL=warning "$bin" serve --port "$port" --data-dir "$data" > "$log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$log" && break; sleep 0.1; done
+read -r uncached_rps uncached_p50 uncached_p99 uncached_bad <<<"$(wrk_line "http://127.0.0.1:$port/api/v1/users/$user_id/profile")"
+echo "profile cached: $cached_rps req/s p99 $cached_p99; uncached: $uncached_rps req/s p99 $uncached_p99"
+
 date=$(date -u +%Y-%m-%d)
+/usr/bin/python3 - "$date" "$upload_bytes" "$upload_accept_ms" "$upload_total_ms" "$status" "$peak_rss_kb" \
+  "$cached_rps" "$cached_p50" "$cached_p99" "${cached_bad:-0}" "$uncached_rps" "$uncached_p50" "$uncached_p99" "${uncached_bad:-0}" <<'PY'
+import re, sys
+(date, size, accept, total, status, rss, crps, cp50, cp99, cbad, urps, up50, up99, ubad) = sys.argv[1:]
+path = "BENCHMARKS.md"
+text = open(path, encoding="utf-8").read()
+block = (
+    "<!-- data:start -->\n"
+    f"Measured {date} (`make bench`), release build, SQLite, loopback, 2 cores.\n\n"
+    "| figure | value |\n|---|---|\n"
+    f"| upload of {int(size)/1e6:.1f} MB JSON: accepted (validated, encrypted, stored, queued) | {accept} ms |\n"
+    f"| same upload: request to `{status}` (worker parsed, ran the engine, wrote every row) | {total} ms |\n"
+    f"| server peak RSS during the run (VmHWM) | {int(rss)//1024} MB |\n"
+    f"| `GET /api/v1/users/{{id}}/profile`, cached: requests/s, p50, p99, non-2xx | {crps}, {cp50}, {cp99}, {cbad} |\n"
+    f"| same, cache off (`RESPONSE_CACHE_TTL_SECONDS=0`) | {urps}, {up50}, {up99}, {ubad} |\n"
+    "<!-- data:end -->"
+)
+text = re.sub(r"<!-- data:start -->.*?<!-- data:end -->", block, text, flags=re.S)
+open(path, "w", encoding="utf-8").write(text)
+PY
+
 table=$(printf '%s\n' "${results[@]}")
 /usr/bin/python3 - "$date" "$table" <<'PY'
 import re, sys

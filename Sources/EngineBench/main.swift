@@ -13,6 +13,22 @@ func seconds(_ duration: Duration) -> Double {
 
 let clock = ContinuousClock()
 
+// `--write-upload PATH MB`: a generated upload JSON of about MB megabytes (for the HTTP upload benchmark).
+if let flag = CommandLine.arguments.firstIndex(of: "--write-upload"), CommandLine.arguments.count > flag + 2,
+    let megabytes = Double(CommandLine.arguments[flag + 2])
+{
+    // ~340 KB per 1,000 transactions at density 3.7; scale the density to the size wanted.
+    var density = 3.7 * megabytes * 1_000_000 / 341_000 * 1.3
+    var document = try SyntheticExport.json(SyntheticGenerator(seed: 3, density: density).user(index: 0).data)
+    while document.count > Int(megabytes * 1_000_000) {
+        density *= 0.97
+        document = try SyntheticExport.json(SyntheticGenerator(seed: 3, density: density).user(index: 0).data)
+    }
+    try document.write(to: URL(fileURLWithPath: CommandLine.arguments[flag + 1]))
+    print("wrote \(document.count) bytes")
+    exit(0)
+}
+
 if CommandLine.arguments.contains("--stages") {
     try printStages(try SyntheticExport.json(SyntheticGenerator(seed: 1, density: 3.7).user(index: 0).data))
     exit(0)

@@ -73,7 +73,7 @@ public struct AppDependencies: Sendable {
             limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration)
     }
 
-    var cache: ResponseCache { ResponseCache(store: keyValue, metrics: metrics) }
+    var cache: ResponseCache { ResponseCache(store: keyValue, metrics: metrics, ttl: configuration.responseCacheTTL) }
 
     var access: AccessPolicy { AccessPolicy(consents: consents, audit: audit) }
 

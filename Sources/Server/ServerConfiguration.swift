@@ -41,6 +41,8 @@ public struct ServerConfiguration: Sendable {
     public var blobEncryptionKey: String?
     /// First retry delay of a failed job; doubles per attempt, capped at 5 minutes.
     public var jobRetryBaseSeconds: Double = 2
+    /// How long profile and recommendation reads stay cached; 0 turns the cache off.
+    public var responseCacheTTL: TimeInterval = 300
     /// Run the job worker inside `serve` (tests drive it by hand instead).
     public var runWorker = true
 

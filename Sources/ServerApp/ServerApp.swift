@@ -59,7 +59,7 @@ struct CommonOptions: ParsableArguments {
         if environment == .production, bcryptCost < 12 {
             throw ValidationError("BCRYPT_COST below 12 is for tests only; refused in production")
         }
-        return ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host ?? env["HOST"] ?? "127.0.0.1",
             port: portValue,
             dataDirectory: dataDir,
@@ -83,6 +83,10 @@ struct CommonOptions: ParsableArguments {
             trustForwardedFor: env["TRUST_FORWARDED_FOR"] == "1" || env["TRUST_FORWARDED_FOR"] == "true",
             maxDatabaseConnections: try integer("DATABASE_MAX_CONNECTIONS", default: 8)
         )
+        configuration.blobEncryptionKey = env["BLOB_ENCRYPTION_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.responseCacheTTL = TimeInterval(try integer("RESPONSE_CACHE_TTL_SECONDS", default: 300))
+        configuration.jobRetryBaseSeconds = Double(try integer("JOB_RETRY_BASE_SECONDS", default: 2))
+        return configuration
     }
 
     func bootstrap(_ configuration: ServerConfiguration) -> Logger {

@@ -81,7 +81,7 @@ struct DataController {
                         userID: owner, fileName: String(fileName), fileSize: file.body.count, fileType: format.rawValue, blobKey: key,
                         idempotencyKey: idempotencyKey, now: now)
                 } catch {
-                    try? await dependencies.blobs.delete(key)
+                    _ = try? await dependencies.blobs.delete(key)
                     throw error
                 }
             } else {

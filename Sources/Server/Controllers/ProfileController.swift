@@ -32,9 +32,9 @@ struct ProfileController {
         return snapshot
     }
 
-    @Sendable func profile(_ request: Request, context: AppRequestContext) async throws -> Profile {
+    @Sendable func profile(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, userID) = try await target(context, what: "profile")
-        return try await dependencies.cache.value("profile", userID: userID) {
+        return try await dependencies.cache.response("profile", userID: userID) {
             guard let snapshot = try await dependencies.insights.snapshot(userID: userID) else {
                 return Profile(userID: userID, persona: nil, signals30d: nil, signals180d: nil, updatedAt: nil)
             }
@@ -44,14 +44,14 @@ struct ProfileController {
         }
     }
 
-    @Sendable func signals(_ request: Request, context: AppRequestContext) async throws -> SignalReport {
+    @Sendable func signals(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, userID) = try await target(context, what: "signals")
-        return try await dependencies.cache.value("signals", userID: userID) { try await snapshot(userID).report }
+        return try await dependencies.cache.response("signals", userID: userID) { try await snapshot(userID).report }
     }
 
-    @Sendable func persona(_ request: Request, context: AppRequestContext) async throws -> PersonaSummary {
+    @Sendable func persona(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (_, userID) = try await target(context, what: "persona")
-        return try await dependencies.cache.value("persona", userID: userID) {
+        return try await dependencies.cache.response("persona", userID: userID) {
             let snapshot = try await snapshot(userID)
             return PersonaSummary(assignment: snapshot.personas, asOf: snapshot.report.asOf)
         }

@@ -1,5 +1,9 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Models
+import NIOCore
+import NIOFoundationEssentialsCompat
 import Storage
 
 /// Cached JSON reads in the key-value store, per user. Invalidation bumps the user's cache generation, so
@@ -15,6 +19,7 @@ struct ResponseCache: Sendable {
 
     /// The cached value for `name` of `userID`, or `produce()` stored for next time.
     func value<T: Codable & Sendable>(_ name: String, userID: UUID, produce: () async throws -> T) async throws -> T {
+        guard ttl > 0 else { return try await produce() }
         let key = "cache:\(userID.uuidString.lowercased()):\(await generation(userID)):\(name)"
         if let text = try? await store.get(key), let value = try? JSONDecoder.spendSense.decode(T.self, from: Data(text.utf8)) {
             metrics.increment("cache_hits_total")
@@ -26,6 +31,24 @@ struct ResponseCache: Sendable {
             try? await store.set(key, value: String(decoding: data, as: UTF8.self), ttl: ttl)
         }
         return value
+    }
+
+    /// The cached JSON response for `name` of `userID`, or `produce()` encoded, stored and returned. Hits skip
+    /// decoding and re-encoding entirely: the stored bytes are the response body.
+    func response<T: Encodable & Sendable>(_ name: String, userID: UUID, produce: () async throws -> T) async throws -> Response {
+        let key = "cache:\(userID.uuidString.lowercased()):\(await generation(userID)):\(name)"
+        if ttl > 0, let text = try? await store.get(key) {
+            metrics.increment("cache_hits_total")
+            return Self.jsonResponse(ByteBuffer(string: text))
+        }
+        if ttl > 0 { metrics.increment("cache_misses_total") }
+        let data = try JSONEncoder.spendSense.encode(try await produce())
+        if ttl > 0 { try? await store.set(key, value: String(decoding: data, as: UTF8.self), ttl: ttl) }
+        return Self.jsonResponse(ByteBuffer(data: data))
+    }
+
+    static func jsonResponse(_ body: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     /// Drops every cached read of `userID`.
