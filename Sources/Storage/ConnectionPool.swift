@@ -16,7 +16,12 @@ struct SQLitePooledConnection: PooledConnection {
     let connection: SQLiteConnection
     var sql: any SQLDatabase { connection.sql() }
     var isClosed: Bool { connection.isClosed }
-    func close() async { try? await connection.close() }
+    /// Closes through the future-based API: the async one gives up when the calling task is cancelled (as at
+    /// shutdown), which would leave the handle open and trip SQLiteNIO's deinit assertion.
+    func close() async {
+        let closing: EventLoopFuture<Void> = connection.close()
+        try? await closing.get()
+    }
 }
 
 struct PostgresPooledConnection: PooledConnection {
@@ -56,12 +61,20 @@ actor ConnectionPool {
         }
         if openCount < maximum {
             openCount += 1
+            let connection: any PooledConnection
             do {
-                return try await open()
+                connection = try await open()
             } catch {
                 openCount -= 1
                 throw StorageError.unavailable("cannot connect to the database: \(String(reflecting: error))")
             }
+            // The pool may have shut down while the connection was opening.
+            if isShutDown {
+                openCount -= 1
+                await connection.close()
+                throw StorageError.unavailable("database pool is shut down")
+            }
+            return connection
         }
         let id = nextWaiterID
         nextWaiterID += 1

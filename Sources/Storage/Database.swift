@@ -37,19 +37,15 @@ public final class Database: Sendable {
             let storage = SQLiteConnection.Storage.file(path: path)
             self.pool = ConnectionPool(maximum: maxConnections) {
                 let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-                let sql = connection.sql()
-                try await sql.raw("PRAGMA journal_mode = WAL").run()
-                try await sql.raw("PRAGMA busy_timeout = 10000").run()
-                try await sql.raw("PRAGMA foreign_keys = ON").run()
-                try await sql.raw("PRAGMA synchronous = NORMAL").run()
-                return SQLitePooledConnection(connection: connection)
+                return try await Self.configured(connection, pragmas: [
+                    "PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL",
+                ])
             }
         case .sqliteMemory:
             self.dialect = .sqlite
             self.pool = ConnectionPool(maximum: 1) {
                 let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
-                try await connection.sql().raw("PRAGMA foreign_keys = ON").run()
-                return SQLitePooledConnection(connection: connection)
+                return try await Self.configured(connection, pragmas: ["PRAGMA foreign_keys = ON"])
             }
         case .postgres(let url):
             self.dialect = .postgres
@@ -63,6 +59,17 @@ public final class Database: Sendable {
                 )
                 return PostgresPooledConnection(connection: connection, logger: logger)
             }
+        }
+    }
+
+    /// Applies `pragmas`; a connection that fails them is closed, never dropped open (SQLiteNIO traps on that).
+    static func configured(_ connection: SQLiteConnection, pragmas: [String]) async throws -> SQLitePooledConnection {
+        do {
+            for pragma in pragmas { try await connection.sql().raw("\(unsafeRaw: pragma)").run() }
+            return SQLitePooledConnection(connection: connection)
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 
@@ -114,7 +121,9 @@ public final class Database: Sendable {
 
     /// Closes every idle connection; later calls fail with `.unavailable`.
     public func close() async {
-        await pool.shutdown()
+        // Detached so that a cancelled caller (a service stopping) still closes every connection.
+        let pool = self.pool
+        await Task.detached { await pool.shutdown() }.value
     }
 
     static func translate(_ error: any Error) -> any Error {

@@ -291,6 +291,9 @@ extension Database {
         return applied
     }
 
+    /// The version the newest migration brings the schema to.
+    public static var latestSchemaVersion: Int { allMigrations.last?.version ?? 0 }
+
     /// The highest applied schema version (0 for an empty database).
     public func schemaVersion() async throws -> Int {
         try await withConnection { sql in

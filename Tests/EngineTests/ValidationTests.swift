@@ -9,8 +9,9 @@ func fixture(_ name: String) throws -> Data {
     return try Data(contentsOf: url)
 }
 
-func json(_ object: Any) -> Data {
-    try! JSONSerialization.data(withJSONObject: object)
+/// Encodes a JSON literal. (Not JSONSerialization: bridging `Any` on Linux crashed under the parallel suite.)
+func json(_ value: JSONValue) -> Data {
+    try! JSONEncoder().encode(value)
 }
 
 @Suite("Upload parsing and validation")
@@ -31,7 +32,7 @@ struct ValidationTests {
 
     @Test("every problem is reported with its path and code")
     func collectsEveryError() {
-        let document: [String: Any] = [
+        let document: JSONValue = [
             "accounts": [
                 ["account_id": "a1", "name": "Checking", "type": "depository", "subtype": "checking", "balances": ["current": 100]],
                 ["account_id": "a1", "name": "Dup", "type": "depository", "subtype": "savings", "balances": ["current": 1]],
@@ -83,15 +84,17 @@ struct ValidationTests {
         #expect(UploadParser.parse(Data("[1,2]".utf8), format: .json).issues.map(\.code) == ["INVALID_STRUCTURE"])
         let wrong = UploadParser.parse(json(["accounts": "x", "transactions": [1], "liabilities": 3]), format: .json)
         #expect(Set(wrong.issues.map { "\($0.path) \($0.code)" }) == ["accounts INVALID_TYPE", "transactions[0] INVALID_TYPE", "liabilities INVALID_TYPE"])
-        let missing = UploadParser.parse(json([String: Any]()), format: .json)
+        let missing = UploadParser.parse(json(.object([:])), format: .json)
         #expect(Set(missing.issues.map(\.path)) == ["accounts", "transactions"])
     }
 
     @Test("the issue list is capped and says so")
     func cap() {
-        let bad = (0..<500).map { ["transaction_id": "t\($0)", "account_id": "nope", "date": "2026-01-01", "amount": 1,
-                                   "personal_finance_category": ["primary": "INCOME", "detailed": "INCOME_WAGES"]] as [String: Any] }
-        let parsed = UploadParser.parse(json(["accounts": [], "transactions": bad]), format: .json)
+        let bad: [JSONValue] = (0..<500).map { index in
+            ["transaction_id": .string("t\(index)"), "account_id": "nope", "date": "2026-01-01", "amount": 1,
+             "personal_finance_category": ["primary": "INCOME", "detailed": "INCOME_WAGES"]]
+        }
+        let parsed = UploadParser.parse(json(["accounts": [], "transactions": .array(bad)]), format: .json)
         #expect(parsed.issues.count == IssueCollector.cap)
         #expect(parsed.truncated)
     }
@@ -146,37 +149,45 @@ struct ValidationTests {
     /// mutation that breaks something is reported with a path into the document.
     @Test("mutated uploads never crash and always explain themselves")
     func mutationProperty() throws {
-        let original = try JSONSerialization.jsonObject(with: try fixture("upload-example.json")) as! [String: Any]
+        guard case .object(let original) = try JSONDecoder().decode(JSONValue.self, from: try fixture("upload-example.json")),
+            case .array(let originalTransactions)? = original["transactions"], case .array(let originalAccounts)? = original["accounts"]
+        else { Issue.record("fixture shape"); return }
         var random = SeededRandom(seed: 2026)
-        let replacements: [Any] = [
-            NSNull(), "", "not-a-date", -1, 1e308, "NaN", true, [1, 2], ["k": "v"], 101, "2026-02-31", String(repeating: "x", count: 500),
+        let replacements: [JSONValue] = [
+            .null, "", "not-a-date", -1, 1e308, "NaN", true, [1, 2], ["k": "v"], 101, "2026-02-31", .string(String(repeating: "x", count: 500)),
         ]
+        func mutate(_ value: JSONValue, remove: Bool) -> JSONValue {
+            guard case .object(var fields) = value, !fields.isEmpty else { return value }
+            let key = random.pick(fields.keys.sorted())
+            if remove { fields.removeValue(forKey: key) } else { fields[key] = random.pick(replacements) }
+            return .object(fields)
+        }
         var rejected = 0
         for _ in 0..<600 {
             var document = original
-            var transactions = document["transactions"] as! [[String: Any]]
-            var accounts = document["accounts"] as! [[String: Any]]
+            var transactions = originalTransactions
+            var accounts = originalAccounts
             for _ in 0..<random.int(1...3) {
                 switch random.int(0...4) {
                 case 0:
                     let index = random.int(0...(transactions.count - 1))
-                    let key = random.pick(Array(transactions[index].keys))
-                    transactions[index][key] = random.pick(replacements)
+                    transactions[index] = mutate(transactions[index], remove: false)
                 case 1:
                     let index = random.int(0...(transactions.count - 1))
-                    transactions[index].removeValue(forKey: random.pick(Array(transactions[index].keys)))
+                    transactions[index] = mutate(transactions[index], remove: true)
                 case 2:
                     let index = random.int(0...(accounts.count - 1))
-                    accounts[index][random.pick(Array(accounts[index].keys))] = random.pick(replacements)
+                    accounts[index] = mutate(accounts[index], remove: false)
                 case 3:
                     transactions.append(transactions[random.int(0...(transactions.count - 1))])  // duplicate id
                 default:
                     document["liabilities"] = random.pick(replacements)
                 }
             }
-            document["transactions"] = transactions
-            document["accounts"] = accounts
-            let parsed = UploadParser.parse(json(document), format: .json)
+            document["transactions"] = .array(transactions)
+            document["accounts"] = .array(accounts)
+            let bytes = json(.object(document))
+            let parsed = UploadParser.parse(bytes, format: .json)
             if !parsed.isValid {
                 rejected += 1
                 for issue in parsed.issues {
@@ -188,8 +199,7 @@ struct ValidationTests {
                 let ids = Set(parsed.data.accounts.map(\.id))
                 #expect(parsed.data.transactions.allSatisfy { ids.contains($0.accountID) && $0.amount.isFinite })
             }
-            // Truncated or random bytes never crash either.
-            let bytes = json(document)
+            // Truncated bytes never crash either, as JSON or as CSV.
             _ = UploadParser.parse(bytes.prefix(random.int(0...bytes.count)), format: .json)
             _ = UploadParser.parse(bytes.prefix(random.int(0...bytes.count)), format: .csv)
         }

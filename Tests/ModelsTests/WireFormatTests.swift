@@ -8,8 +8,8 @@ func pin<T: Codable & Equatable>(_ json: String, as expected: T, sourceLocation:
     let decoded = try JSONDecoder.spendSense.decode(T.self, from: Data(json.utf8))
     #expect(decoded == expected, sourceLocation: sourceLocation)
     let reencoded = try JSONEncoder.spendSense.encode(decoded)
-    let original = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? NSDictionary
-    let roundTripped = try JSONSerialization.jsonObject(with: reencoded) as? NSDictionary
+    let original = try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8))
+    let roundTripped = try JSONDecoder().decode(JSONValue.self, from: reencoded)
     #expect(original == roundTripped, "re-encoded: \(String(decoding: reencoded, as: UTF8.self))", sourceLocation: sourceLocation)
 }
 

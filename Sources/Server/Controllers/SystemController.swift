@@ -79,13 +79,21 @@ public enum OpenAPIDocument {
         return try Data(contentsOf: url)
     }
 
+    /// The document as a JSON value (decoded with Codable, not JSONSerialization).
+    static func value() throws -> [String: JSONValue] {
+        guard case .object(let object) = try JSONDecoder().decode(JSONValue.self, from: data()) else { return [:] }
+        return object
+    }
+
+    static let methods = ["get", "post", "put", "patch", "delete"]
+
     /// Every (method, path) the document describes, methods upper-cased.
     public static func operations() throws -> Set<String> {
-        let object = try JSONSerialization.jsonObject(with: data()) as? [String: Any]
-        let paths = object?["paths"] as? [String: [String: Any]] ?? [:]
+        guard case .object(let paths)? = try value()["paths"] else { return [] }
         var result: Set<String> = []
         for (path, item) in paths {
-            for method in item.keys where ["get", "post", "put", "patch", "delete"].contains(method) {
+            guard case .object(let operations) = item else { continue }
+            for method in operations.keys where methods.contains(method) {
                 result.insert("\(method.uppercased()) \(path)")
             }
         }
@@ -94,33 +102,34 @@ public enum OpenAPIDocument {
 
     /// A self-contained HTML page listing every operation (no scripts, no CDN: it works offline).
     static func html() throws -> String {
-        let object = try JSONSerialization.jsonObject(with: data()) as? [String: Any] ?? [:]
-        let info = object["info"] as? [String: Any] ?? [:]
-        let paths = object["paths"] as? [String: [String: Any]] ?? [:]
+        let object = try value()
+        func text(_ value: JSONValue?) -> String { if case .string(let s)? = value { s } else { "" } }
+        func fields(_ value: JSONValue?) -> [String: JSONValue] { if case .object(let o)? = value { o } else { [:] } }
+        let info = fields(object["info"])
+        let paths = fields(object["paths"])
         var rows = ""
         for path in paths.keys.sorted() {
-            let item = paths[path] ?? [:]
-            for method in ["get", "post", "put", "patch", "delete"] {
-                guard let operation = item[method] as? [String: Any] else { continue }
-                let summary = operation["summary"] as? String ?? ""
-                let description = operation["description"] as? String ?? ""
-                let security = (operation["security"] as? [Any]).map { $0.isEmpty ? "public" : "bearer" } ?? "bearer"
-                let responses = (operation["responses"] as? [String: Any])?.keys.sorted().joined(separator: " ") ?? ""
+            let item = fields(paths[path])
+            for method in methods {
+                guard case .object(let operation)? = item[method] else { continue }
+                let security: String
+                if case .array(let list)? = operation["security"] { security = list.isEmpty ? "public" : "bearer" } else { security = "bearer" }
+                let responses = fields(operation["responses"]).keys.sorted().joined(separator: " ")
                 rows += """
                     <tr><td class="m \(method)">\(method.uppercased())</td><td><code>\(escape(path))</code></td>\
-                    <td><b>\(escape(summary))</b><br>\(escape(description))</td><td>\(security)</td><td>\(responses)</td></tr>
+                    <td><b>\(escape(text(operation["summary"])))</b><br>\(escape(text(operation["description"])))</td><td>\(security)</td><td>\(responses)</td></tr>
 
                     """
             }
         }
         return """
-            <!doctype html><html><head><meta charset="utf-8"><title>\(escape(info["title"] as? String ?? "API"))</title>
+            <!doctype html><html><head><meta charset="utf-8"><title>\(escape(text(info["title"])))</title>
             <style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse;width:100%}
             td,th{border-bottom:1px solid #ddd;padding:.4rem;vertical-align:top;text-align:left}
             .m{font-weight:bold;font-family:monospace}.get{color:#1565c0}.post{color:#2e7d32}.put{color:#ef6c00}
             .delete{color:#c62828}</style></head><body>
-            <h1>\(escape(info["title"] as? String ?? "API")) <small>\(escape(info["version"] as? String ?? ""))</small></h1>
-            <p>\(escape(info["description"] as? String ?? ""))</p>
+            <h1>\(escape(text(info["title"]))) <small>\(escape(text(info["version"])))</small></h1>
+            <p>\(escape(text(info["description"])))</p>
             <p>Machine-readable: <a href="/openapi.json">/openapi.json</a></p>
             <table><tr><th>Method</th><th>Path</th><th>What it does</th><th>Auth</th><th>Responses</th></tr>
             \(rows)</table></body></html>

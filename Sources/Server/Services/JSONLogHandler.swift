@@ -29,31 +29,46 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var object: [String: Any] = [
-            "ts": Date().formatted(Self.timestampStyle),
-            "level": event.level.rawValue,
-            "msg": event.message.description,
-            "label": label,
+        // Built by hand: JSONSerialization bridges `Any` through Foundation, which is slow and was seen to crash
+        // under concurrency on Linux.
+        var fields: [(String, String)] = [
+            ("ts", Self.quote(Date().formatted(Self.timestampStyle))), ("level", Self.quote(event.level.rawValue)),
+            ("msg", Self.quote(event.message.description)), ("label", Self.quote(label)),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        for (key, value) in merged {
-            object[key] = Self.plain(value)
+        for key in merged.keys.sorted() where !["ts", "level", "msg", "label"].contains(key) {
+            fields.append((key, Self.json(merged[key]!)))
         }
-        guard
-            let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        else { return }
-        sink(String(decoding: data, as: UTF8.self))
+        sink("{" + fields.sorted { $0.0 < $1.0 }.map { "\(Self.quote($0.0)):\($0.1)" }.joined(separator: ",") + "}")
     }
 
-    static func plain(_ value: Logger.MetadataValue) -> Any {
+    static func json(_ value: Logger.MetadataValue) -> String {
         switch value {
-        case .string(let text): text
+        case .string(let text): return quote(text)
         case .stringConvertible(let convertible):
-            if let number = convertible as? Int { number } else if let number = convertible as? Double { number } else {
-                convertible.description
-            }
-        case .array(let values): values.map(plain)
-        case .dictionary(let values): values.mapValues(plain)
+            if let number = convertible as? Int { return String(number) }
+            if let number = convertible as? Double, number.isFinite { return String(number) }
+            return quote(convertible.description)
+        case .array(let values): return "[" + values.map(json).joined(separator: ",") + "]"
+        case .dictionary(let values):
+            return "{" + values.keys.sorted().map { "\(quote($0)):\(json(values[$0]!))" }.joined(separator: ",") + "}"
         }
+    }
+
+    /// A JSON string literal.
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
