@@ -16,6 +16,7 @@ public struct AppDependencies: Sendable {
     public let insights: any InsightRepository
     public let consents: any ConsentRepository
     public let recommendations: any RecommendationRepository
+    public let reviews: any ReviewRepository
     public let blobs: any BlobStore
     public let keyValue: any KeyValueStore
     public let tokens: TokenService
@@ -52,6 +53,7 @@ public struct AppDependencies: Sendable {
                 insights: SQLInsightRepository(database: database),
                 consents: SQLConsentRepository(database: database),
                 recommendations: SQLRecommendationRepository(database: database),
+                reviews: SQLReviewRepository(database: database),
                 blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
                 keyValue: MemoryKeyValueStore(),
                 tokens: tokens,

@@ -35,10 +35,15 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     DataController(dependencies: dependencies).addRoutes(to: api.group("data").add(middleware: authenticator))
     ConsentController(dependencies: dependencies).addRoutes(to: api.group("consent").add(middleware: authenticator))
     RecommendationsController(dependencies: dependencies).addRoutes(to: api.group("recommendations").add(middleware: authenticator))
-    AdminController(users: dependencies.users, audit: audit)
+    let admin = api.group("operator/admin").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit))
+    AdminController(users: dependencies.users, audit: audit).addRoutes(to: admin)
+    let adminExtras = AdminExtrasController(dependencies: dependencies)
+    adminExtras.addAdminRoutes(to: admin)
+    adminExtras.addAuditRoute(
+        to: api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit)))
+    OperatorController(dependencies: dependencies)
         .addRoutes(
-            to: api.group("operator/admin").add(middleware: authenticator)
-                .add(middleware: RoleMiddleware(minimum: .admin, audit: audit)))
+            to: api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .operator, audit: audit)))
 
     routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
     return router

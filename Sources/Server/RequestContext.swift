@@ -60,6 +60,17 @@ extension Request {
         }
     }
 
+    /// Like `decodeJSON`, but an empty body decodes as `{}` (for bodies whose fields are all optional).
+    func decodeJSONOrEmpty<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        let data = buffer.readableBytes > 0 ? Data(buffer: buffer) : Data("{}".utf8)
+        do {
+            return try JSONDecoder.spendSense.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw AppError(.badRequest, code: ErrorCode.invalidJSON, Self.describe(error), details: Self.details(error))
+        }
+    }
+
     private static func path(_ codingPath: [any CodingKey]) -> String {
         codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }

@@ -16,3 +16,6 @@ extension SignalReport: ResponseEncodable {}
 extension SpendingBreakdown: ResponseEncodable {}
 extension Recommendation: ResponseEncodable {}
 extension Feedback: ResponseEncodable {}
+extension ReviewItem: ResponseEncodable {}
+extension ReviewDetail: ResponseEncodable {}
+extension BulkReviewResult: ResponseEncodable {}

@@ -68,7 +68,8 @@ public final class Database: Sendable {
             for pragma in pragmas { try await connection.sql().raw("\(unsafeRaw: pragma)").run() }
             return SQLitePooledConnection(connection: connection)
         } catch {
-            try? await connection.close()
+            let closing: EventLoopFuture<Void> = connection.close()
+            try? await closing.get()
             throw error
         }
     }

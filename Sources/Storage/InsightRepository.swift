@@ -239,6 +239,7 @@ public struct SQLInsightRepository: InsightRepository {
             }
             var summary = DeletionSummary()
             summary.recommendations = try await delete("recommendations")
+            _ = try await delete("recommendation_decisions")
             _ = try await delete("feedback")
             summary.personaHistory = try await delete("persona_history")
             summary.signalSnapshots = try await delete("signal_snapshots")

@@ -246,6 +246,29 @@ let allMigrations: [Migration] = [
             """,
         ]
     },
+    Migration(version: 3, name: "review decisions") { t in
+        [
+            """
+            CREATE TABLE recommendation_decisions (
+                id \(t.text) PRIMARY KEY,
+                recommendation_id \(t.text) NOT NULL,
+                user_id \(t.text) NOT NULL,
+                actor_id \(t.text) NOT NULL,
+                action \(t.text) NOT NULL,
+                note \(t.text),
+                reason_code \(t.text),
+                reason \(t.text),
+                before_fields \(t.text),
+                after_fields \(t.text),
+                version_after \(t.integer) NOT NULL,
+                created_at_of_item \(t.real) NOT NULL,
+                at \(t.real) NOT NULL
+            )
+            """,
+            "CREATE INDEX recommendation_decisions_item ON recommendation_decisions (recommendation_id, version_after)",
+            "CREATE INDEX recommendation_decisions_at ON recommendation_decisions (at)",
+        ]
+    },
 ]
 
 extension Database {

@@ -23,6 +23,10 @@ public protocol UserRepository: Sendable {
     func softDelete(id: UUID, now: Date) async throws
     /// Users ordered by creation, newest first, deleted users excluded.
     func list(skip: Int, limit: Int) async throws -> Page<User>
+    /// Users whose email or name contains `text` (case-insensitive), optionally of one role.
+    func search(text: String?, role: Role?, skip: Int, limit: Int) async throws -> Page<User>
+    /// Locks or unlocks an account (a locked account cannot sign in).
+    func setLocked(id: UUID, locked: Bool, now: Date) async throws -> UserRecord
 }
 
 public struct SQLUserRepository: UserRepository {
@@ -146,6 +150,36 @@ public struct SQLUserRepository: UserRepository {
                 """
             ).run()
         }
+    }
+
+    public func search(text: String?, role: Role?, skip: Int, limit: Int) async throws -> Page<User> {
+        var conditions: [SQLQueryString] = ["u.deleted_at IS NULL"]
+        if let role { conditions.append("u.role = \(bind: role.rawValue)") }
+        if let text = text?.lowercased().trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            conditions.append("(LOWER(u.email) LIKE \(bind: pattern) OR LOWER(u.name) LIKE \(bind: pattern))")
+        }
+        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        return try await database.withConnection { sql in
+            let total = try await sql.raw("SELECT COUNT(*) AS n FROM users u WHERE \(whereClause)").first()?.decode(column: "n", as: Int.self) ?? 0
+            let rows = try await sql.raw(
+                "SELECT \(unsafeRaw: Self.columns) FROM users u WHERE \(whereClause) ORDER BY u.created_at DESC, u.id LIMIT \(bind: limit) OFFSET \(bind: skip)"
+            ).all()
+            return Page(items: try rows.map { try Self.decode($0).user }, total: total, skip: skip, limit: limit)
+        }
+    }
+
+    public func setLocked(id: UUID, locked: Bool, now: Date) async throws -> UserRecord {
+        let updated = try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                UPDATE users SET locked_at = \(bind: locked ? now.dbValue : nil), updated_at = \(bind: now.dbValue)
+                WHERE id = \(bind: id.dbValue) AND deleted_at IS NULL RETURNING id
+                """
+            ).all()
+        }
+        guard !updated.isEmpty, let record = try await find(id: id) else { throw StorageError.notFound }
+        return record
     }
 
     public func list(skip: Int, limit: Int) async throws -> Page<User> {
