@@ -17,6 +17,7 @@ public struct AppDependencies: Sendable {
     public let consents: any ConsentRepository
     public let recommendations: any RecommendationRepository
     public let reviews: any ReviewRepository
+    public let analytics: any AnalyticsRepository
     public let blobs: any BlobStore
     public let keyValue: any KeyValueStore
     public let tokens: TokenService
@@ -54,6 +55,7 @@ public struct AppDependencies: Sendable {
                 consents: SQLConsentRepository(database: database),
                 recommendations: SQLRecommendationRepository(database: database),
                 reviews: SQLReviewRepository(database: database),
+                analytics: SQLAnalyticsRepository(database: database),
                 blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
                 keyValue: MemoryKeyValueStore(),
                 tokens: tokens,

@@ -41,9 +41,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     adminExtras.addAdminRoutes(to: admin)
     adminExtras.addAuditRoute(
         to: api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit)))
-    OperatorController(dependencies: dependencies)
-        .addRoutes(
-            to: api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .operator, audit: audit)))
+    let operatorGroup = api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .operator, audit: audit))
+    OperatorController(dependencies: dependencies).addRoutes(to: operatorGroup)
+    AnalyticsController(dependencies: dependencies).addRoutes(to: operatorGroup)
 
     routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
     return router

@@ -19,3 +19,8 @@ extension Feedback: ResponseEncodable {}
 extension ReviewItem: ResponseEncodable {}
 extension ReviewDetail: ResponseEncodable {}
 extension BulkReviewResult: ResponseEncodable {}
+extension AnalyticsReport: ResponseEncodable {}
+extension CoverageAnalytics: ResponseEncodable {}
+extension ExplainabilityAnalytics: ResponseEncodable {}
+extension PerformanceAnalytics: ResponseEncodable {}
+extension EngagementAnalytics: ResponseEncodable {}

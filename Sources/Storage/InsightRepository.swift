@@ -100,8 +100,9 @@ public struct SQLInsightRepository: InsightRepository {
             try await sql.raw("DELETE FROM signal_snapshots WHERE user_id = \(bind: user)").run()
             try await sql.raw(
                 """
-                INSERT INTO signal_snapshots (user_id, as_of, report, personas, updated_at)
-                VALUES (\(bind: user), \(bind: report.asOf.ordinal), \(bind: try JSONColumn.encode(report)), \(bind: try JSONColumn.encode(personas)), \(bind: now.dbValue))
+                INSERT INTO signal_snapshots (user_id, as_of, report, personas, persona, signal_count, updated_at)
+                VALUES (\(bind: user), \(bind: report.asOf.ordinal), \(bind: try JSONColumn.encode(report)), \(bind: try JSONColumn.encode(personas)),
+                        \(bind: personas.primary.rawValue), \(bind: report.window180.signalCount), \(bind: now.dbValue))
                 """
             ).run()
             try await sql.raw(
@@ -116,10 +117,12 @@ public struct SQLInsightRepository: InsightRepository {
             for draft in drafts {
                 try await sql.raw(
                     """
-                    INSERT INTO recommendations (id, user_id, job_id, type, catalog_item_id, title, content, rationale, disclaimer, status, persona, version, trace, created_at, updated_at)
+                    INSERT INTO recommendations (id, user_id, job_id, type, catalog_item_id, title, content, rationale, disclaimer, status, persona, version, trace, cites_data, trace_complete, created_at, updated_at)
                     VALUES (\(bind: UUID().dbValue), \(bind: user), \(bind: job.id.dbValue), \(bind: draft.type.rawValue), \(bind: draft.catalogItemID),
                             \(bind: draft.title), \(bind: draft.content), \(bind: draft.rationale), \(bind: draft.disclaimer), 'pending',
-                            \(bind: draft.trace.persona.rawValue), 1, \(bind: try JSONColumn.encode(draft.trace)), \(bind: now.dbValue), \(bind: now.dbValue))
+                            \(bind: draft.trace.persona.rawValue), 1, \(bind: try JSONColumn.encode(draft.trace)),
+                            \(bind: draft.rationale.contains { $0.isNumber }), \(bind: draft.trace.allChecksPassed && !draft.trace.signals.isEmpty),
+                            \(bind: now.dbValue), \(bind: now.dbValue))
                     """
                 ).run()
             }

@@ -269,6 +269,14 @@ let allMigrations: [Migration] = [
             "CREATE INDEX recommendation_decisions_at ON recommendation_decisions (at)",
         ]
     },
+    Migration(version: 4, name: "analytics columns") { t in
+        [
+            "ALTER TABLE signal_snapshots ADD COLUMN persona \(t.text)",
+            "ALTER TABLE signal_snapshots ADD COLUMN signal_count \(t.integer)",
+            "ALTER TABLE recommendations ADD COLUMN cites_data \(t.bool)",
+            "ALTER TABLE recommendations ADD COLUMN trace_complete \(t.bool)",
+        ]
+    },
 ]
 
 extension Database {

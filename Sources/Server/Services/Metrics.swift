@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import NIOConcurrencyHelpers
 
 /// Request counts and latency histograms by method, route and status, rendered as Prometheus text.
@@ -19,6 +20,25 @@ public final class MetricsRegistry: Sendable {
     }
 
     private let series = NIOLockedValueBox<[Key: Series]>([:])
+    /// The most recent request durations per method and route, for percentiles in the analytics.
+    private let recent = NIOLockedValueBox<[String: Reservoir]>([:])
+
+    struct Reservoir {
+        static let capacity = 2048
+        var samples: [Double] = []
+        var next = 0
+        var count = 0
+
+        mutating func add(_ value: Double) {
+            count += 1
+            if samples.count < Self.capacity {
+                samples.append(value)
+            } else {
+                samples[next] = value
+                next = (next + 1) % Self.capacity
+            }
+        }
+    }
     private let counters = NIOLockedValueBox<[String: Int]>([:])
 
     public init() {}
@@ -35,6 +55,24 @@ public final class MetricsRegistry: Sendable {
             }
             all[key] = entry
         }
+        recent.withLockedValue { $0["\(method) \(route)", default: Reservoir()].add(seconds) }
+    }
+
+    /// p50/p95/p99 (milliseconds) of the most recent requests per route, busiest first.
+    public func routeLatencies() -> [RouteLatency] {
+        let snapshot = recent.withLockedValue { $0 }
+        return snapshot.map { key, reservoir in
+            let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
+            let sorted = reservoir.samples.sorted()
+            func percentile(_ p: Double) -> Double {
+                guard !sorted.isEmpty else { return 0 }
+                let index = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
+                return (sorted[max(0, index)] * 1000 * 100).rounded() / 100
+            }
+            return RouteLatency(
+                method: parts[0], route: parts.count > 1 ? parts[1] : "", count: reservoir.count, p50Milliseconds: percentile(0.5),
+                p95Milliseconds: percentile(0.95), p99Milliseconds: percentile(0.99))
+        }.sorted { ($0.count, $0.route) > ($1.count, $1.route) }
     }
 
     private let jobSeries = NIOLockedValueBox<[String: Series]>([:])
