@@ -179,3 +179,44 @@ public struct BulkReviewResult: Codable, Sendable, Equatable {
         self.totals = Dictionary(grouping: results, by: \.result).mapValues(\.count)
     }
 }
+
+/// A row of the operator's user list.
+public struct OperatorUserRow: Codable, Sendable, Equatable {
+    public var user: User
+    public var persona: PersonaID?
+    public var consentGranted: Bool
+
+    public init(user: User, persona: PersonaID?, consentGranted: Bool) {
+        self.user = user
+        self.persona = persona
+        self.consentGranted = consentGranted
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case user, persona
+        case consentGranted = "consent_granted"
+    }
+}
+
+/// `GET /api/v1/operator/users/{user_id}`.
+public struct OperatorUserDetail: Codable, Sendable, Equatable {
+    public var user: User
+    public var consent: ConsentStatus
+    public var persona: PersonaSummary?
+    public var recentUploads: [Upload]
+    public var pendingRecommendations: Int
+
+    public init(user: User, consent: ConsentStatus, persona: PersonaSummary?, recentUploads: [Upload], pendingRecommendations: Int) {
+        self.user = user
+        self.consent = consent
+        self.persona = persona
+        self.recentUploads = recentUploads
+        self.pendingRecommendations = pendingRecommendations
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case user, consent, persona
+        case recentUploads = "recent_uploads"
+        case pendingRecommendations = "pending_recommendations"
+    }
+}

@@ -24,3 +24,7 @@ extension CoverageAnalytics: ResponseEncodable {}
 extension ExplainabilityAnalytics: ResponseEncodable {}
 extension PerformanceAnalytics: ResponseEncodable {}
 extension EngagementAnalytics: ResponseEncodable {}
+extension OperatorUserRow: ResponseEncodable {}
+extension OperatorUserDetail: ResponseEncodable {}
+extension Liabilities: ResponseEncodable {}
+extension Account: ResponseEncodable {}

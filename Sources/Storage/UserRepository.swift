@@ -25,6 +25,8 @@ public protocol UserRepository: Sendable {
     func list(skip: Int, limit: Int) async throws -> Page<User>
     /// Users whose email or name contains `text` (case-insensitive), optionally of one role.
     func search(text: String?, role: Role?, skip: Int, limit: Int) async throws -> Page<User>
+    /// End users for the operator list: search by email or name, optionally by primary persona, with consent state.
+    func operatorList(text: String?, persona: PersonaID?, skip: Int, limit: Int) async throws -> Page<OperatorUserRow>
     /// Locks or unlocks an account (a locked account cannot sign in).
     func setLocked(id: UUID, locked: Bool, now: Date) async throws -> UserRecord
 }
@@ -166,6 +168,33 @@ public struct SQLUserRepository: UserRepository {
                 "SELECT \(unsafeRaw: Self.columns) FROM users u WHERE \(whereClause) ORDER BY u.created_at DESC, u.id LIMIT \(bind: limit) OFFSET \(bind: skip)"
             ).all()
             return Page(items: try rows.map { try Self.decode($0).user }, total: total, skip: skip, limit: limit)
+        }
+    }
+
+    public func operatorList(text: String?, persona: PersonaID?, skip: Int, limit: Int) async throws -> Page<OperatorUserRow> {
+        var conditions: [SQLQueryString] = ["u.deleted_at IS NULL", "u.role = 'user'"]
+        if let persona { conditions.append("s.persona = \(bind: persona.rawValue)") }
+        if let text = text?.lowercased().trimmingCharacters(in: .whitespaces), !text.isEmpty {
+            let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            conditions.append("(LOWER(u.email) LIKE \(bind: pattern) OR LOWER(u.name) LIKE \(bind: pattern))")
+        }
+        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let from: SQLQueryString = "users u LEFT JOIN signal_snapshots s ON s.user_id = u.id LEFT JOIN consents c ON c.user_id = u.id"
+        return try await database.withConnection { sql in
+            let total = try await sql.raw("SELECT COUNT(*) AS n FROM \(from) WHERE \(whereClause)").first()?.decode(column: "n", as: Int.self) ?? 0
+            let rows = try await sql.raw(
+                """
+                SELECT \(unsafeRaw: Self.columns), s.persona AS snapshot_persona, c.granted AS consent_granted FROM \(from)
+                WHERE \(whereClause) ORDER BY u.email, u.id LIMIT \(bind: limit) OFFSET \(bind: skip)
+                """
+            ).all()
+            let items = try rows.map { row in
+                OperatorUserRow(
+                    user: try Self.decode(row).user,
+                    persona: try row.decode(column: "snapshot_persona", as: String?.self).flatMap(PersonaID.init(rawValue:)),
+                    consentGranted: try row.decode(column: "consent_granted", as: Bool?.self) ?? false)
+            }
+            return Page(items: items, total: total, skip: skip, limit: limit)
         }
     }
 

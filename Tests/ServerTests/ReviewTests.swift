@@ -176,3 +176,43 @@ struct ReviewTests {
         }
     }
 }
+
+@Suite("Operator user tools")
+struct OperatorUserToolsTests {
+    @Test("search users by text and persona; a consented user's detail, accounts, transactions and liabilities; 403 without consent", arguments: TestBackend.available)
+    func userTools(backend: TestBackend) async throws {
+        try await withApp(backend, configure: noWorker) { dependencies, client in
+            let f = try await reviewFixture(dependencies, client)
+            let shy = try await client.register("shy@example.com")
+            _ = try await client.upload(try generatedUpload(.highUtilization), token: shy.accessToken)
+            try await JobWorker(dependencies: dependencies).runOnce()
+
+            let all = try await client.call(.get, "/api/v1/operator/users", token: f.op.accessToken).decode(Page<OperatorUserRow>.self)
+            #expect(all.total == 2)
+            #expect(all.items.allSatisfy { $0.user.email?.contains("***") == true })
+            let heavy = try await client.call(.get, "/api/v1/operator/users?persona=subscription_heavy", token: f.op.accessToken).decode(Page<OperatorUserRow>.self)
+            #expect(heavy.items.map(\.user.id) == [f.user.userID])
+            #expect(heavy.items.first?.consentGranted == true)
+            let byText = try await client.call(.get, "/api/v1/operator/users?q=shy", token: f.admin.accessToken).decode(Page<OperatorUserRow>.self)
+            #expect(byText.items.map(\.user.email) == ["shy@example.com"])
+
+            let detail = try await client.call(.get, "/api/v1/operator/users/\(f.user.userID)", token: f.op.accessToken).decode(OperatorUserDetail.self)
+            #expect(detail.consent.granted && detail.persona?.primary == .subscriptionHeavy && detail.recentUploads.count == 1)
+            #expect(detail.pendingRecommendations == f.pending.count)
+            let accounts = try await client.call(.get, "/api/v1/operator/users/\(f.user.userID)/accounts", token: f.op.accessToken).decode([Account].self)
+            #expect(!accounts.isEmpty)
+            let transactions = try await client.call(.get, "/api/v1/operator/users/\(f.user.userID)/transactions?limit=3", token: f.op.accessToken)
+                .decode(Page<Transaction>.self)
+            #expect(transactions.items.count == 3 && transactions.total > 100)
+            _ = try await client.call(.get, "/api/v1/operator/users/\(f.user.userID)/liabilities", token: f.op.accessToken).decode(Liabilities.self)
+
+            for path in ["", "/accounts", "/transactions", "/liabilities"] {
+                let denied = try await client.call(.get, "/api/v1/operator/users/\(shy.userID)\(path)", token: f.op.accessToken)
+                #expect(denied.status == .forbidden, "\(path)")
+                #expect(try denied.errorBody().error.code == "CONSENT_REQUIRED")
+            }
+            #expect(try await client.call(.get, "/api/v1/operator/users/\(UUID())", token: f.op.accessToken).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/operator/users", token: f.user.accessToken).status == .forbidden)
+        }
+    }
+}

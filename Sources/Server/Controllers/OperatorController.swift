@@ -17,6 +17,76 @@ struct OperatorController {
         group.post("review/{recommendation_id}/reject", use: reject)
         group.put("review/{recommendation_id}", use: modify)
         group.post("users/{user_id}/generate-recommendations", use: generate)
+        group.get("users", use: users)
+        group.get("users/{user_id}", use: user)
+        group.get("users/{user_id}/accounts", use: accounts)
+        group.get("users/{user_id}/transactions", use: transactions)
+        group.get("users/{user_id}/liabilities", use: liabilities)
+    }
+
+    // MARK: - Users
+
+    @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> Page<OperatorUserRow> {
+        let identity = try context.requireIdentity()
+        let paging = try Paging(request)
+        var persona: PersonaID?
+        if let text = request.uri.queryParameters["persona"] {
+            guard let parsed = PersonaID(rawValue: String(text)) else {
+                throw AppError.validation("unknown persona", fields: ["persona": PersonaID.allCases.map(\.rawValue).joined(separator: "|")])
+            }
+            persona = parsed
+        }
+        var page = try await dependencies.users.operatorList(
+            text: request.uri.queryParameters["q"].map(String.init), persona: persona, skip: paging.skip, limit: paging.limit)
+        if identity.role < .admin {
+            page.items = page.items.map { row in
+                var copy = row
+                copy.user.email = row.user.email.map(EmailAddress.masked)
+                if !row.consentGranted { copy.user.phoneNumber = nil; copy.user.monthlyIncome = nil }
+                return copy
+            }
+        }
+        return page
+    }
+
+    private func consentedUser(_ context: AppRequestContext, what: String) async throws -> (Identity, UUID) {
+        let identity = try context.requireIdentity()
+        let userID = try context.parameters.require("user_id", as: UUID.self)
+        guard try await dependencies.users.find(id: userID) != nil else { throw AppError.notFound("No user with id \(userID)") }
+        try await dependencies.access.ensureCanRead(userID, identity: identity, what: what, context: context)
+        return (identity, userID)
+    }
+
+    @Sendable func user(_ request: Request, context: AppRequestContext) async throws -> OperatorUserDetail {
+        let (identity, userID) = try await consentedUser(context, what: "user")
+        guard var user = try await dependencies.users.find(id: userID)?.user else { throw AppError.notFound("No user with id \(userID)") }
+        if identity.role < .admin { user.email = user.email.map(EmailAddress.masked) }
+        let snapshot = try await dependencies.insights.snapshot(userID: userID)
+        return OperatorUserDetail(
+            user: user, consent: try await dependencies.consents.status(userID: userID),
+            persona: snapshot.map { PersonaSummary(assignment: $0.personas, asOf: $0.report.asOf) },
+            recentUploads: try await dependencies.uploads.list(userIDs: [userID], skip: 0, limit: 5).items,
+            pendingRecommendations: try await dependencies.recommendations.list(userID: userID, status: .pending, skip: 0, limit: 1).total)
+    }
+
+    @Sendable func accounts(_ request: Request, context: AppRequestContext) async throws -> [Account] {
+        let (_, userID) = try await consentedUser(context, what: "accounts")
+        return try await dependencies.insights.accounts(userID: userID)
+    }
+
+    @Sendable func transactions(_ request: Request, context: AppRequestContext) async throws -> Page<Transaction> {
+        let (_, userID) = try await consentedUser(context, what: "transactions")
+        let paging = try Paging(request, defaultLimit: 100, maxLimit: 1000)
+        let query = request.uri.queryParameters
+        let filter = TransactionFilter(
+            from: try request.dayQuery("from"), to: try request.dayQuery("to"), accountID: query["account_id"].map(String.init),
+            category: query["category"].map(String.init))
+        return try await dependencies.insights.transactions(userID: userID, filter: filter, skip: paging.skip, limit: paging.limit)
+    }
+
+    @Sendable func liabilities(_ request: Request, context: AppRequestContext) async throws -> Liabilities {
+        let (_, userID) = try await consentedUser(context, what: "liabilities")
+        return try await dependencies.insights.financialData(userID: userID)?.liabilities ?? Liabilities()
     }
 
     // MARK: - Queue
