@@ -153,6 +153,21 @@ public struct SQLReviewRepository: ReviewRepository {
     }
 
     public func decide(id: UUID, expectedVersion: Int?, change: DecisionChange, actorID: UUID, now: Date) async throws -> DecisionOutcome {
+        do {
+            return try await attempt(id: id, expectedVersion: expectedVersion, change: change, actorID: actorID, now: now)
+        } catch StorageError.conflict {
+            // Another decision committed between our read and our write (PostgreSQL under concurrency): report it
+            // like any stale version, naming the decision that won.
+            return try await database.withConnection { sql in
+                guard let row = try await sql.raw(
+                    "SELECT \(unsafeRaw: SQLRecommendationRepository.columns) FROM recommendations WHERE id = \(bind: id.dbValue)"
+                ).first() else { return .notFound }
+                return .stale(current: try SQLRecommendationRepository.decode(row), last: try await Self.history(sql, id).first)
+            }
+        }
+    }
+
+    func attempt(id: UUID, expectedVersion: Int?, change: DecisionChange, actorID: UUID, now: Date) async throws -> DecisionOutcome {
         try await database.transaction { sql in
             guard let row = try await sql.raw(
                 "SELECT \(unsafeRaw: SQLRecommendationRepository.columns) FROM recommendations WHERE id = \(bind: id.dbValue)"
