@@ -89,6 +89,66 @@ for _ in $(seq 1 100); do grep -q "listening on" "$log" && break; sleep 0.1; don
 read -r uncached_rps uncached_p50 uncached_p99 uncached_bad <<<"$(wrk_line "http://127.0.0.1:$port/api/v1/users/$user_id/profile")"
 echo "profile cached: $cached_rps req/s p99 $cached_p99; uncached: $uncached_rps req/s p99 $uncached_p99"
 
+kill $server; wait $server 2>/dev/null || true
+
+# The operator review queue with 100,000 recommendations, on SQLite and PostgreSQL; then a 500-id bulk approve.
+review_bench() {  # $1 = label, $2 = DATABASE_URL or empty
+  local dir; dir=$(mktemp -d)
+  local rport=$((port + 1))
+  DATABASE_URL="$2" LOG_LEVEL=warning "$bin" seed --demo --users 0 --data-dir "$dir" >/dev/null
+  DATABASE_URL="$2" LOG_LEVEL=warning "$bin" bench-seed --recommendations 100000 --data-dir "$dir" >/dev/null
+  DATABASE_URL="$2" LOG_LEVEL=warning "$bin" serve --port "$rport" --data-dir "$dir" > "$dir/server.log" 2>&1 &
+  local rserver=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$dir/server.log" && break; sleep 0.1; done
+  local otoken
+  otoken=$(curl -sf -X POST "http://127.0.0.1:$rport/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"email":"operator@example.com","password":"SpendSense-demo-1!"}' | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  local out
+  out=$(wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $otoken" \
+    "http://127.0.0.1:$rport/api/v1/operator/review?type=education&sort=-created_at&limit=50&skip=100")
+  local rps p50 p99 bad
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}'); p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}'); bad=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  curl -sf "http://127.0.0.1:$rport/api/v1/operator/review?limit=500" -H "Authorization: Bearer $otoken" \
+    | /usr/bin/python3 -c 'import json,sys; ids=[i["recommendation"]["recommendation_id"] for i in json.load(sys.stdin)["items"]]; print(json.dumps({"action":"approve","recommendation_ids":ids}))' > "$dir/bulk.json"
+  local t0 t1 approved
+  t0=$(date +%s%N)
+  approved=$(curl -sf -X POST "http://127.0.0.1:$rport/api/v1/operator/review/bulk" -H "Authorization: Bearer $otoken" \
+    -H 'Content-Type: application/json' --data @"$dir/bulk.json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["totals"].get("approved",0))')
+  t1=$(date +%s%N)
+  kill $rserver; wait $rserver 2>/dev/null || true
+  rm -rf "$dir"
+  echo "| $1 | $rps | $p50 | $p99 | ${bad:-0} | $approved in $(( (t1 - t0) / 1000000 )) ms |"
+}
+review_rows=$(review_bench "SQLite" "")
+echo "$review_rows"
+pgdir=/tmp/spendsense-bench-pg
+pgurl=$(scripts/postgres.sh start "$pgdir" 55439)
+pgdb="bench_$(date +%s)"
+psql "$pgurl" -qc "CREATE DATABASE $pgdb" >/dev/null
+review_rows="$review_rows
+$(review_bench "PostgreSQL" "${pgurl%/*}/$pgdb")"
+psql "$pgurl" -qc "DROP DATABASE $pgdb WITH (FORCE)" >/dev/null || true
+scripts/postgres.sh stop "$pgdir"
+echo "$review_rows"
+/usr/bin/python3 - "$(date -u +%Y-%m-%d)" "$review_rows" <<'PY'
+import re, sys
+date, rows = sys.argv[1], sys.argv[2]
+path = "BENCHMARKS.md"
+text = open(path, encoding="utf-8").read()
+block = (
+    "<!-- review:start -->\n"
+    f"Measured {date} (`make bench`), release build, 100,000 pending recommendations of 12,500 consenting users, "
+    "`GET /api/v1/operator/review?type=education&sort=-created_at&limit=50&skip=100` with wrk -t2 -c64 -d10s; "
+    "then one `POST /api/v1/operator/review/bulk` approving 500 ids.\n\n"
+    "| database | requests/s | p50 | p99 | non-2xx | bulk approve of 500 |\n|---|---|---|---|---|---|\n"
+    f"{rows}\n"
+    "<!-- review:end -->"
+)
+text = re.sub(r"<!-- review:start -->.*?<!-- review:end -->", block, text, flags=re.S)
+open(path, "w", encoding="utf-8").write(text)
+PY
+
 date=$(date -u +%Y-%m-%d)
 /usr/bin/python3 - "$date" "$upload_bytes" "$upload_accept_ms" "$upload_total_ms" "$status" "$peak_rss_kb" \
   "$cached_rps" "$cached_p50" "$cached_p99" "${cached_bad:-0}" "$uncached_rps" "$uncached_p50" "$uncached_p99" "${uncached_bad:-0}" <<'PY'

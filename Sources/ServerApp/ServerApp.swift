@@ -11,7 +11,7 @@ struct SpendSenseServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spendsense-server",
         abstract: "The SpendSense backend: REST API under /api/v1.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, CreateUser.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, CreateUser.self, BenchSeed.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -190,5 +190,24 @@ struct CreateUser: AsyncParsableCommand {
             await dependencies.shutdown()
             throw error
         }
+    }
+}
+
+struct BenchSeed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-seed", abstract: "Fill the review queue with synthetic rows for benchmarks (not for real data).")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "How many pending recommendations to create (8 per synthetic user).") var recommendations = 100_000
+
+    func run() async throws {
+        let (dependencies, _) = try await common.dependencies()
+        do {
+            let written = try await BenchmarkSeeder(database: dependencies.database).seedReviewQueue(users: max(1, recommendations / 8), perUser: 8)
+            print("wrote \(written) recommendations")
+        } catch {
+            await dependencies.shutdown()
+            throw error
+        }
+        await dependencies.shutdown()
     }
 }
