@@ -49,7 +49,7 @@ for round in 1 2 3; do
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
   echo "round $round: $rps req/s, p50 $p50, p99 $p99${non2xx:+, non-2xx $non2xx}"
   results+=("| $round | $rps | $p50 | $p99 | ${non2xx:-0} |")
 done
@@ -79,7 +79,7 @@ user_id=$(curl -sf "http://127.0.0.1:$port/api/v1/users/me" -H "Authorization: B
   | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])')
 wrk_line() {
   out=$(wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $token" "$1")
-  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}') $(echo "$out" | awk '$1=="99%" {print $2}') $(echo "$out" | awk '/Non-2xx/ {print $4}')"
+  echo "$(echo "$out" | awk '/Requests\/sec/ {print $2}') $(echo "$out" | awk '$1=="50%" {print $2}') $(echo "$out" | awk '$1=="99%" {print $2}') $(echo "$out" | awk '/Non-2xx/ {print $5}')"
 }
 read -r cached_rps cached_p50 cached_p99 cached_bad <<<"$(wrk_line "http://127.0.0.1:$port/api/v1/users/$user_id/profile")"
 kill $server; wait $server 2>/dev/null || true
@@ -108,7 +108,7 @@ review_bench() {  # $1 = label, $2 = DATABASE_URL or empty
     "http://127.0.0.1:$rport/api/v1/operator/review?type=education&sort=-created_at&limit=50&skip=100")
   local rps p50 p99 bad
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}'); p50=$(echo "$out" | awk '$1=="50%" {print $2}')
-  p99=$(echo "$out" | awk '$1=="99%" {print $2}'); bad=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}'); bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
   curl -sf "http://127.0.0.1:$rport/api/v1/operator/review?limit=500" -H "Authorization: Bearer $otoken" \
     | /usr/bin/python3 -c 'import json,sys; ids=[i["recommendation"]["recommendation_id"] for i in json.load(sys.stdin)["items"]]; print(json.dumps({"action":"approve","recommendation_ids":ids}))' > "$dir/bulk.json"
   local t0 t1 approved

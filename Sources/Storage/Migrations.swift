@@ -277,6 +277,15 @@ let allMigrations: [Migration] = [
             "ALTER TABLE recommendations ADD COLUMN trace_complete \(t.bool)",
         ]
     },
+    Migration(version: 5, name: "review queue indexes") { _ in
+        [
+            // Page order without a sort step, and counts per user from the index alone.
+            "CREATE INDEX recommendations_queue_type ON recommendations (status, type, created_at, user_id)",
+            "CREATE INDEX recommendations_queue ON recommendations (status, created_at, user_id)",
+            "CREATE INDEX recommendations_count_type ON recommendations (status, type, user_id)",
+            "CREATE INDEX recommendations_count ON recommendations (status, user_id)",
+        ]
+    },
 ]
 
 extension Database {

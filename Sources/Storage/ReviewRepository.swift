@@ -3,7 +3,7 @@ import Models
 import SQLKit
 
 /// Filters and order of the review queue.
-public struct ReviewQuery: Sendable, Equatable {
+public struct ReviewQuery: Sendable, Hashable {
     public enum SortField: String, Sendable, CaseIterable {
         case createdAt = "created_at", type, persona, user, status
     }
@@ -67,7 +67,12 @@ public protocol ReviewRepository: Sendable {
 
 public struct SQLReviewRepository: ReviewRepository {
     let database: Database
-    public init(database: Database) { self.database = database }
+    let counts: QueueCountCache
+
+    public init(database: Database, countTTL: TimeInterval = 2) {
+        self.database = database
+        self.counts = QueueCountCache(ttl: countTTL)
+    }
 
     static let itemColumns =
         "r.id, r.user_id, r.type, r.catalog_item_id, r.title, r.content, r.rationale, r.disclaimer, r.status, r.persona, r.version, r.trace, r.created_at, r.updated_at, u.name AS user_name, u.email AS user_email"
@@ -91,6 +96,8 @@ public struct SQLReviewRepository: ReviewRepository {
             conditions.append("(LOWER(r.title) LIKE \(bind: pattern) OR LOWER(r.rationale) LIKE \(bind: pattern))")
         }
         let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let rowConditions = Array(conditions.dropFirst())  // everything but the consent condition
+        let countWhere = rowConditions.isEmpty ? "1 = 1" : rowConditions.dropFirst().reduce(rowConditions[0]) { "\($0) AND \($1)" }
         let column: String =
             switch query.sort {
             case .createdAt: "r.created_at"
@@ -101,9 +108,22 @@ public struct SQLReviewRepository: ReviewRepository {
             }
         let direction = query.descending ? "DESC" : "ASC"
         return try await database.withConnection { sql in
-            let total = try await sql.raw(
-                "SELECT COUNT(*) AS n FROM recommendations r JOIN consents c ON c.user_id = r.user_id WHERE \(whereClause)"
+            // The total is the expensive part (every matching row); a refreshing console asks for it again and
+            // again, so it is reused for a couple of seconds unless a decision changes the queue.
+            let total: Int
+            if let cached = await counts.value(for: query) {
+                total = cached
+            } else {
+            // Counted per user first, then joined to consent: one consent lookup per user instead of per row.
+            total = try await sql.raw(
+                """
+                SELECT CAST(COALESCE(SUM(g.n), 0) AS BIGINT) AS n FROM (
+                    SELECT r.user_id, COUNT(*) AS n FROM recommendations r WHERE \(countWhere) GROUP BY r.user_id
+                ) g JOIN consents c ON c.user_id = g.user_id WHERE c.granted = \(bind: true)
+                """
             ).first()?.decode(column: "n", as: Int.self) ?? 0
+                await counts.store(total, for: query)
+            }
             let rows = try await sql.raw(
                 """
                 SELECT \(unsafeRaw: Self.itemColumns) FROM recommendations r
@@ -153,18 +173,21 @@ public struct SQLReviewRepository: ReviewRepository {
     }
 
     public func decide(id: UUID, expectedVersion: Int?, change: DecisionChange, actorID: UUID, now: Date) async throws -> DecisionOutcome {
+        let outcome: DecisionOutcome
         do {
-            return try await attempt(id: id, expectedVersion: expectedVersion, change: change, actorID: actorID, now: now)
+            outcome = try await attempt(id: id, expectedVersion: expectedVersion, change: change, actorID: actorID, now: now)
         } catch StorageError.conflict {
             // Another decision committed between our read and our write (PostgreSQL under concurrency): report it
             // like any stale version, naming the decision that won.
-            return try await database.withConnection { sql in
+            outcome = try await database.withConnection { sql in
                 guard let row = try await sql.raw(
                     "SELECT \(unsafeRaw: SQLRecommendationRepository.columns) FROM recommendations WHERE id = \(bind: id.dbValue)"
                 ).first() else { return .notFound }
                 return .stale(current: try SQLRecommendationRepository.decode(row), last: try await Self.history(sql, id).first)
             }
         }
+        await counts.clear()
+        return outcome
     }
 
     func attempt(id: UUID, expectedVersion: Int?, change: DecisionChange, actorID: UUID, now: Date) async throws -> DecisionOutcome {
@@ -223,4 +246,25 @@ public struct SQLReviewRepository: ReviewRepository {
             return .decided(updated, decision)
         }
     }
+}
+
+/// Queue totals for a short time, cleared by every decision.
+actor QueueCountCache {
+    let ttl: TimeInterval
+    private var entries: [ReviewQuery: (total: Int, at: Date)] = [:]
+
+    init(ttl: TimeInterval) { self.ttl = ttl }
+
+    func value(for query: ReviewQuery) -> Int? {
+        guard ttl > 0, let entry = entries[query], Date().timeIntervalSince(entry.at) < ttl else { return nil }
+        return entry.total
+    }
+
+    func store(_ total: Int, for query: ReviewQuery) {
+        guard ttl > 0 else { return }
+        if entries.count > 256 { entries.removeAll() }
+        entries[query] = (total, Date())
+    }
+
+    func clear() { entries.removeAll() }
 }
