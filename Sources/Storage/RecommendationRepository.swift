@@ -18,7 +18,8 @@ public struct SQLRecommendationRepository: RecommendationRepository {
     static let columns =
         "id, user_id, type, catalog_item_id, title, content, rationale, disclaimer, status, persona, version, trace, created_at, updated_at"
 
-    static func decode(_ row: any SQLRow) throws -> Recommendation {
+    /// `includeTrace: false` skips the trace (and the cost of decoding it) for list views that do not show it.
+    static func decode(_ row: any SQLRow, includeTrace: Bool = true) throws -> Recommendation {
         Recommendation(
             id: try row.uuid("id"), userID: try row.uuid("user_id"),
             type: RecommendationType(rawValue: try row.decode(column: "type", as: String.self)) ?? .education,
@@ -28,7 +29,7 @@ public struct SQLRecommendationRepository: RecommendationRepository {
             status: RecommendationStatus(rawValue: try row.decode(column: "status", as: String.self)) ?? .pending,
             persona: PersonaID(rawValue: try row.decode(column: "persona", as: String.self)) ?? .general,
             version: try row.decode(column: "version", as: Int.self), createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"),
-            decisionTrace: try JSONColumn.decode(DecisionTrace.self, try row.decode(column: "trace", as: String.self)))
+            decisionTrace: includeTrace ? try JSONColumn.decode(DecisionTrace.self, try row.decode(column: "trace", as: String.self)) : nil)
     }
 
     public func list(userID: UUID, status: RecommendationStatus?, skip: Int, limit: Int) async throws -> Page<Recommendation> {
@@ -39,13 +40,13 @@ public struct SQLRecommendationRepository: RecommendationRepository {
             let rows = try await sql.raw(
                 "SELECT \(unsafeRaw: Self.columns) FROM recommendations WHERE \(whereClause) ORDER BY created_at DESC, type, id LIMIT \(bind: limit) OFFSET \(bind: skip)"
             ).all()
-            return Page(items: try rows.map(Self.decode), total: total, skip: skip, limit: limit)
+            return Page(items: try rows.map { try Self.decode($0) }, total: total, skip: skip, limit: limit)
         }
     }
 
     public func find(id: UUID) async throws -> Recommendation? {
         try await database.withConnection { sql in
-            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM recommendations WHERE id = \(bind: id.dbValue)").first().map(Self.decode)
+            try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM recommendations WHERE id = \(bind: id.dbValue)").first().map { try Self.decode($0) }
         }
     }
 

@@ -76,10 +76,12 @@ public struct SQLReviewRepository: ReviewRepository {
 
     static let itemColumns =
         "r.id, r.user_id, r.type, r.catalog_item_id, r.title, r.content, r.rationale, r.disclaimer, r.status, r.persona, r.version, r.trace, r.created_at, r.updated_at, u.name AS user_name, u.email AS user_email"
+    static let listColumns =
+        "r.id, r.user_id, r.type, r.catalog_item_id, r.title, r.content, r.rationale, r.disclaimer, r.status, r.persona, r.version, r.created_at, r.updated_at, u.name AS user_name, u.email AS user_email"
 
-    static func decodeItem(_ row: any SQLRow) throws -> ReviewItem {
+    static func decodeItem(_ row: any SQLRow, includeTrace: Bool = true) throws -> ReviewItem {
         ReviewItem(
-            recommendation: try SQLRecommendationRepository.decode(row), userName: try row.decode(column: "user_name", as: String?.self),
+            recommendation: try SQLRecommendationRepository.decode(row, includeTrace: includeTrace), userName: try row.decode(column: "user_name", as: String?.self),
             userEmail: try row.decode(column: "user_email", as: String?.self))
     }
 
@@ -126,12 +128,13 @@ public struct SQLReviewRepository: ReviewRepository {
             }
             let rows = try await sql.raw(
                 """
-                SELECT \(unsafeRaw: Self.itemColumns) FROM recommendations r
+                SELECT \(unsafeRaw: Self.listColumns) FROM recommendations r
                 JOIN consents c ON c.user_id = r.user_id JOIN users u ON u.id = r.user_id
                 WHERE \(whereClause) ORDER BY \(unsafeRaw: column) \(unsafeRaw: direction), r.id LIMIT \(bind: limit) OFFSET \(bind: skip)
                 """
             ).all()
-            return Page(items: try rows.map(Self.decodeItem), total: total, skip: skip, limit: limit)
+            // The queue is a list: traces are for the detail view, and decoding 50 of them per page is most of its cost.
+            return Page(items: try rows.map { try Self.decodeItem($0, includeTrace: false) }, total: total, skip: skip, limit: limit)
         }
     }
 
@@ -139,7 +142,7 @@ public struct SQLReviewRepository: ReviewRepository {
         try await database.withConnection { sql in
             try await sql.raw(
                 "SELECT \(unsafeRaw: Self.itemColumns) FROM recommendations r JOIN users u ON u.id = r.user_id WHERE r.id = \(bind: id.dbValue)"
-            ).first().map(Self.decodeItem)
+            ).first().map { try Self.decodeItem($0) }
         }
     }
 
