@@ -37,6 +37,22 @@ struct Demo: AsyncParsableCommand {
                 server.waitUntilExit()
             }
         }
+        // A closed terminal (SSH drop, tmux kill) or a kill must not leave the server running on its own.
+        let serverPID = server.processIdentifier
+        let signals: [Int32] = [SIGHUP, SIGTERM, SIGINT]
+        let watchers = signals.map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                kill(serverPID, SIGTERM)
+                var status: Int32 = 0
+                waitpid(serverPID, &status, 0)
+                Foundation.exit(128 + number)
+            }
+            source.resume()
+            return source
+        }
+        defer { watchers.forEach { $0.cancel() } }
         guard let url = try await Self.waitForListening(log: logURL, process: server) else {
             throw CleanExit.message("the demo server did not start; see \(logURL.path)", code: 1)
         }
