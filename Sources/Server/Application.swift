@@ -17,7 +17,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
             trustForwardedFor: configuration.trustForwardedFor))
     router.middlewares.add(ErrorMiddleware(routeTable: routeTable))
     router.middlewares.add(CORSMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
-    router.middlewares.add(BodyLimitMiddleware(maxBytes: ServerConfiguration.maxBodyBytes))
+    // Room for a multipart envelope around a 10 MB file; JSON bodies are held to 10 MB when they are read.
+    router.middlewares.add(BodyLimitMiddleware(maxBytes: ServerConfiguration.maxBodyBytes + 64 * 1024))
 
     let authenticator = AuthMiddleware(tokens: dependencies.tokens, sessions: dependencies.sessions)
     let audit = dependencies.audit

@@ -282,3 +282,21 @@ struct DataFlowTests {
         }
     }
 }
+
+@Suite("Upload size limit")
+struct UploadLimitTests {
+    @Test("a file of exactly 10 MB is accepted; one byte more is 413")
+    func exactLimit() async throws {
+        try await withApp(.sqlite, .live, configure: noWorker) { _, client in
+            let user = try await client.register("big@example.com")
+            let document = Data(#"{"accounts":[],"transactions":[]}"#.utf8)
+            let padding = ServerConfiguration.maxBodyBytes - document.count
+            let exact = document + Data(repeating: 0x20, count: padding)
+            let accepted = try await client.upload(exact, token: user.accessToken)
+            #expect(accepted.status == .created, "\(accepted.text.prefix(200))")
+            let over = try await client.upload(exact + Data(" ".utf8), token: user.accessToken)
+            #expect(over.status == .contentTooLarge)
+            #expect(try over.errorBody().error.code == "PAYLOAD_TOO_LARGE")
+        }
+    }
+}
