@@ -30,7 +30,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
 
     let api = router.group("api/v1")
     AuthController(auth: dependencies.auth, authenticator: authenticator).addRoutes(to: api.group("auth"))
-    UsersController(users: dependencies.users, sessions: dependencies.sessions, audit: audit)
+    UsersController(users: dependencies.users, audit: audit)
         .addRoutes(to: api.group("users").add(middleware: authenticator))
     ProfileController(dependencies: dependencies).addRoutes(to: api.group("users").add(middleware: authenticator))
     DataController(dependencies: dependencies).addRoutes(to: api.group("data").add(middleware: authenticator))

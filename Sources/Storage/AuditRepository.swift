@@ -51,14 +51,14 @@ public struct SQLAuditRepository: AuditRepository {
     }
 
     public func list(filter: AuditFilter, skip: Int, limit: Int) async throws -> Page<AuditEntry> {
-        var conditions: [SQLQueryString] = ["1 = 1"]
+        var conditions: [SQLQueryString] = []
         if let actor = filter.actorID { conditions.append("actor_id = \(bind: actor.dbValue)") }
         if let action = filter.action { conditions.append("action = \(bind: action)") }
         if let outcome = filter.outcome { conditions.append("outcome = \(bind: outcome)") }
         if let target = filter.targetID { conditions.append("target_id = \(bind: target)") }
         if let from = filter.from { conditions.append("at >= \(bind: from.dbValue)") }
         if let to = filter.to { conditions.append("at <= \(bind: to.dbValue)") }
-        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let whereClause = conditions.joined(by: " AND ")
         return try await database.withConnection { sql in
             let total = try await sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE \(whereClause)")
                 .first()?.decode(column: "n", as: Int.self) ?? 0

@@ -37,14 +37,14 @@ public struct BenchmarkSeeder: Sendable {
                             "(\(bind: UUID().dbValue), \(bind: id.dbValue), \(bind: type.rawValue), 'bench', \(bind: "Benchmark item \(item) for user \(index)"), 'Content', \(bind: "Your balance is $\(index % 5000) of a $5,000 limit."), \(bind: Self.standardDisclaimerText), 'pending', \(bind: persona.rawValue), 1, \(bind: trace), \(bind: true), \(bind: true), \(bind: created.addingTimeInterval(Double(item)).dbValue), \(bind: created.dbValue))")
                     }
                 }
-                try await sql.raw("INSERT INTO users (id, email, name, role, created_at, updated_at) VALUES \(Self.join(userRows))").run()
-                try await sql.raw("INSERT INTO consents (user_id, granted, consent_version, granted_at, updated_at) VALUES \(Self.join(consentRows))").run()
+                try await sql.raw("INSERT INTO users (id, email, name, role, created_at, updated_at) VALUES \(userRows.joined(by: ", "))").run()
+                try await sql.raw("INSERT INTO consents (user_id, granted, consent_version, granted_at, updated_at) VALUES \(consentRows.joined(by: ", "))").run()
                 for chunk in stride(from: 0, to: recommendationRows.count, by: 500) {
                     let rows = Array(recommendationRows[chunk..<min(recommendationRows.count, chunk + 500)])
                     try await sql.raw(
                         """
                         INSERT INTO recommendations (id, user_id, type, catalog_item_id, title, content, rationale, disclaimer, status, persona, version, trace, cites_data, trace_complete, created_at, updated_at)
-                        VALUES \(Self.join(rows))
+                        VALUES \(rows.joined(by: ", "))
                         """
                     ).run()
                 }
@@ -56,8 +56,4 @@ public struct BenchmarkSeeder: Sendable {
 
     static let standardDisclaimerText =
         "This is educational content, not financial advice. Consult a licensed advisor for personalized guidance."
-
-    static func join(_ rows: [SQLQueryString]) -> SQLQueryString {
-        rows.dropFirst().reduce(rows[0]) { "\($0), \($1)" }
-    }
 }

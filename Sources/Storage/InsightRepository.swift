@@ -75,7 +75,7 @@ public struct SQLInsightRepository: InsightRepository {
                         values.append(
                             "(\(bind: user), \(bind: t.id), \(bind: t.accountID), \(bind: t.date.ordinal), \(bind: t.amount), \(bind: t.merchantName), \(bind: t.category.primary), \(bind: t.category.detailed), \(bind: t.pending), \(bind: try JSONColumn.encode(t)))")
                     }
-                    let joined = values.dropFirst().reduce(values[0]) { "\($0), \($1)" }
+                    let joined = values.joined(by: ", ")
                     try await sql.raw(
                         "INSERT INTO fin_transactions (user_id, transaction_id, account_id, day, amount, merchant_name, category_primary, category_detailed, pending, data) VALUES \(joined)"
                     ).run()
@@ -184,7 +184,7 @@ public struct SQLInsightRepository: InsightRepository {
         if let category = filter.category?.uppercased() {
             conditions.append("(category_primary = \(bind: category) OR category_detailed = \(bind: category))")
         }
-        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let whereClause = conditions.joined(by: " AND ")
         return try await database.withConnection { sql in
             let total = try await sql.raw("SELECT COUNT(*) AS n FROM fin_transactions WHERE \(whereClause)").first()?.decode(column: "n", as: Int.self) ?? 0
             let rows = try await sql.raw(

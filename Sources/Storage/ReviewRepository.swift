@@ -74,10 +74,10 @@ public struct SQLReviewRepository: ReviewRepository {
         self.counts = QueueCountCache(ttl: countTTL)
     }
 
-    static let itemColumns =
-        "r.id, r.user_id, r.type, r.catalog_item_id, r.title, r.content, r.rationale, r.disclaimer, r.status, r.persona, r.version, r.trace, r.created_at, r.updated_at, u.name AS user_name, u.email AS user_email"
+    /// Queue rows: everything but the trace.
     static let listColumns =
         "r.id, r.user_id, r.type, r.catalog_item_id, r.title, r.content, r.rationale, r.disclaimer, r.status, r.persona, r.version, r.created_at, r.updated_at, u.name AS user_name, u.email AS user_email"
+    static let itemColumns = listColumns + ", r.trace"
 
     static func decodeItem(_ row: any SQLRow, includeTrace: Bool = true) throws -> ReviewItem {
         ReviewItem(
@@ -97,9 +97,9 @@ public struct SQLReviewRepository: ReviewRepository {
             let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             conditions.append("(LOWER(r.title) LIKE \(bind: pattern) OR LOWER(r.rationale) LIKE \(bind: pattern))")
         }
-        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let whereClause = conditions.joined(by: " AND ")
         let rowConditions = Array(conditions.dropFirst())  // everything but the consent condition
-        let countWhere = rowConditions.isEmpty ? "1 = 1" : rowConditions.dropFirst().reduce(rowConditions[0]) { "\($0) AND \($1)" }
+        let countWhere = rowConditions.joined(by: " AND ")
         let column: String =
             switch query.sort {
             case .createdAt: "r.created_at"

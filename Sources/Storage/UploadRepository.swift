@@ -152,7 +152,17 @@ public struct SQLUploadRepository: UploadRepository {
     }
 
     public func claimJob(now: Date, lease: TimeInterval) async throws -> Job? {
-        try await database.transaction { sql in
+        // An idle worker polls several times a second: look before taking SQLite's write lock.
+        let due = try await database.withConnection { sql in
+            try await !sql.raw(
+                """
+                SELECT id FROM jobs WHERE (status = 'pending' AND run_after <= \(bind: now.dbValue))
+                   OR (status = 'processing' AND lease_expires_at < \(bind: now.dbValue)) LIMIT 1
+                """
+            ).all().isEmpty
+        }
+        guard due else { return nil }
+        return try await database.transaction { sql in
             let lock: SQLQueryString = database.dialect == .postgres ? "FOR UPDATE SKIP LOCKED" : ""
             guard
                 let row = try await sql.raw(

@@ -100,7 +100,7 @@ public struct SQLUserRepository: UserRepository {
         if let phone = changes.phoneNumber { assignments.append("phone_number = \(bind: phone)") }
         if let income = changes.monthlyIncome { assignments.append("monthly_income = \(bind: income)") }
         assignments.append("updated_at = \(bind: now.dbValue)")
-        let setClause = assignments.dropFirst().reduce(assignments[0]) { "\($0), \($1)" }
+        let setClause = assignments.joined(by: ", ")
         let updated = try await database.withConnection { sql in
             try await sql.raw(
                 "UPDATE users SET \(setClause) WHERE id = \(bind: id.dbValue) AND deleted_at IS NULL RETURNING id"
@@ -161,7 +161,7 @@ public struct SQLUserRepository: UserRepository {
             let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             conditions.append("(LOWER(u.email) LIKE \(bind: pattern) OR LOWER(u.name) LIKE \(bind: pattern))")
         }
-        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let whereClause = conditions.joined(by: " AND ")
         return try await database.withConnection { sql in
             let total = try await sql.raw("SELECT COUNT(*) AS n FROM users u WHERE \(whereClause)").first()?.decode(column: "n", as: Int.self) ?? 0
             let rows = try await sql.raw(
@@ -178,7 +178,7 @@ public struct SQLUserRepository: UserRepository {
             let pattern = "%" + text.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
             conditions.append("(LOWER(u.email) LIKE \(bind: pattern) OR LOWER(u.name) LIKE \(bind: pattern))")
         }
-        let whereClause = conditions.dropFirst().reduce(conditions[0]) { "\($0) AND \($1)" }
+        let whereClause = conditions.joined(by: " AND ")
         let from: SQLQueryString = "users u LEFT JOIN signal_snapshots s ON s.user_id = u.id LEFT JOIN consents c ON c.user_id = u.id"
         return try await database.withConnection { sql in
             let total = try await sql.raw("SELECT COUNT(*) AS n FROM \(from) WHERE \(whereClause)").first()?.decode(column: "n", as: Int.self) ?? 0

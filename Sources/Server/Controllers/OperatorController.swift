@@ -77,11 +77,8 @@ struct OperatorController {
     @Sendable func transactions(_ request: Request, context: AppRequestContext) async throws -> Page<Transaction> {
         let (_, userID) = try await consentedUser(context, what: "transactions")
         let paging = try Paging(request, defaultLimit: 100, maxLimit: 1000)
-        let query = request.uri.queryParameters
-        let filter = TransactionFilter(
-            from: try request.dayQuery("from"), to: try request.dayQuery("to"), accountID: query["account_id"].map(String.init),
-            category: query["category"].map(String.init))
-        return try await dependencies.insights.transactions(userID: userID, filter: filter, skip: paging.skip, limit: paging.limit)
+        return try await dependencies.insights.transactions(
+            userID: userID, filter: try request.transactionFilter(), skip: paging.skip, limit: paging.limit)
     }
 
     @Sendable func liabilities(_ request: Request, context: AppRequestContext) async throws -> Liabilities {

@@ -6,7 +6,6 @@ import Storage
 /// `/api/v1/users/me`: read, change and delete your own account.
 struct UsersController {
     let users: any UserRepository
-    let sessions: any SessionRepository
     let audit: AuditLogger
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {

@@ -17,6 +17,25 @@ public final class MetricsRegistry: Sendable {
         var count = 0
         var sum = 0.0
         var bucketCounts = [Int](repeating: 0, count: MetricsRegistry.buckets.count)
+
+        mutating func add(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            if let index = MetricsRegistry.buckets.firstIndex(where: { seconds <= $0 }) { bucketCounts[index] += 1 }
+        }
+
+        /// The Prometheus histogram lines of this series under `name{labels}`.
+        func render(_ name: String, labels: String) -> String {
+            var out = ""
+            var cumulative = 0
+            for (index, bound) in MetricsRegistry.buckets.enumerated() {
+                cumulative += bucketCounts[index]
+                out += "\(name)_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "\(name)_bucket{\(labels),le=\"+Inf\"} \(count)\n"
+            out += "\(name)_sum{\(labels)} \(sum)\n\(name)_count{\(labels)} \(count)\n"
+            return out
+        }
     }
 
     private let series = NIOLockedValueBox<[Key: Series]>([:])
@@ -47,13 +66,7 @@ public final class MetricsRegistry: Sendable {
     public func record(method: String, route: String, status: Int, seconds: Double) {
         let key = Key(method: method, route: route, status: status)
         series.withLockedValue { all in
-            var entry = all[key] ?? Series()
-            entry.count += 1
-            entry.sum += seconds
-            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) {
-                entry.bucketCounts[index] += 1
-            }
-            all[key] = entry
+            all[key, default: Series()].add(seconds)
         }
         recent.withLockedValue { $0["\(method) \(route)", default: Reservoir()].add(seconds) }
     }
@@ -80,12 +93,7 @@ public final class MetricsRegistry: Sendable {
     /// Records one finished job run by kind and outcome (completed, retry, dead).
     public func record(job kind: String, outcome: String, seconds: Double) {
         jobSeries.withLockedValue { all in
-            let key = "kind=\"\(kind)\",outcome=\"\(outcome)\""
-            var entry = all[key] ?? Series()
-            entry.count += 1
-            entry.sum += seconds
-            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) { entry.bucketCounts[index] += 1 }
-            all[key] = entry
+            all["kind=\"\(kind)\",outcome=\"\(outcome)\"", default: Series()].add(seconds)
         }
     }
 
@@ -107,28 +115,13 @@ public final class MetricsRegistry: Sendable {
         out += "# HELP http_request_duration_seconds HTTP request latency by method, route and status.\n"
         out += "# TYPE http_request_duration_seconds histogram\n"
         for key in keys {
-            let entry = snapshot[key]!
-            var cumulative = 0
-            for (index, bound) in Self.buckets.enumerated() {
-                cumulative += entry.bucketCounts[index]
-                out += "http_request_duration_seconds_bucket{\(labels(key)),le=\"\(bound)\"} \(cumulative)\n"
-            }
-            out += "http_request_duration_seconds_bucket{\(labels(key)),le=\"+Inf\"} \(entry.count)\n"
-            out += "http_request_duration_seconds_sum{\(labels(key))} \(entry.sum)\n"
-            out += "http_request_duration_seconds_count{\(labels(key))} \(entry.count)\n"
+            out += snapshot[key]!.render("http_request_duration_seconds", labels: labels(key))
         }
         let jobs = jobSeries.withLockedValue { $0 }
         if !jobs.isEmpty {
             out += "# HELP job_duration_seconds Background job run time by kind and outcome.\n# TYPE job_duration_seconds histogram\n"
             for key in jobs.keys.sorted() {
-                let entry = jobs[key]!
-                var cumulative = 0
-                for (index, bound) in Self.buckets.enumerated() {
-                    cumulative += entry.bucketCounts[index]
-                    out += "job_duration_seconds_bucket{\(key),le=\"\(bound)\"} \(cumulative)\n"
-                }
-                out += "job_duration_seconds_bucket{\(key),le=\"+Inf\"} \(entry.count)\n"
-                out += "job_duration_seconds_sum{\(key)} \(entry.sum)\njob_duration_seconds_count{\(key)} \(entry.count)\n"
+                out += jobs[key]!.render("job_duration_seconds", labels: key)
             }
         }
         for name in counterSnapshot.keys.sorted() {

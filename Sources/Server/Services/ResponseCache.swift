@@ -13,14 +13,17 @@ struct ResponseCache: Sendable {
     let metrics: MetricsRegistry
     var ttl: TimeInterval = 300
 
-    private func generation(_ userID: UUID) async -> String {
-        (try? await store.get("cachegen:\(userID.uuidString.lowercased())")) ?? "0"
+    /// The key of `name` for `userID` in the user's current cache generation.
+    private func key(_ name: String, userID: UUID) async -> String {
+        let user = userID.uuidString.lowercased()
+        let generation = (try? await store.get("cachegen:\(user)")) ?? "0"
+        return "cache:\(user):\(generation):\(name)"
     }
 
     /// The cached value for `name` of `userID`, or `produce()` stored for next time.
     func value<T: Codable & Sendable>(_ name: String, userID: UUID, produce: () async throws -> T) async throws -> T {
         guard ttl > 0 else { return try await produce() }
-        let key = "cache:\(userID.uuidString.lowercased()):\(await generation(userID)):\(name)"
+        let key = await key(name, userID: userID)
         if let text = try? await store.get(key), let value = try? JSONDecoder.spendSense.decode(T.self, from: Data(text.utf8)) {
             metrics.increment("cache_hits_total")
             return value
@@ -36,14 +39,15 @@ struct ResponseCache: Sendable {
     /// The cached JSON response for `name` of `userID`, or `produce()` encoded, stored and returned. Hits skip
     /// decoding and re-encoding entirely: the stored bytes are the response body.
     func response<T: Encodable & Sendable>(_ name: String, userID: UUID, produce: () async throws -> T) async throws -> Response {
-        let key = "cache:\(userID.uuidString.lowercased()):\(await generation(userID)):\(name)"
-        if ttl > 0, let text = try? await store.get(key) {
+        guard ttl > 0 else { return Self.jsonResponse(ByteBuffer(data: try JSONEncoder.spendSense.encode(try await produce()))) }
+        let key = await key(name, userID: userID)
+        if let text = try? await store.get(key) {
             metrics.increment("cache_hits_total")
             return Self.jsonResponse(ByteBuffer(string: text))
         }
-        if ttl > 0 { metrics.increment("cache_misses_total") }
+        metrics.increment("cache_misses_total")
         let data = try JSONEncoder.spendSense.encode(try await produce())
-        if ttl > 0 { try? await store.set(key, value: String(decoding: data, as: UTF8.self), ttl: ttl) }
+        try? await store.set(key, value: String(decoding: data, as: UTF8.self), ttl: ttl)
         return Self.jsonResponse(ByteBuffer(data: data))
     }
 
