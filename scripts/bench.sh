@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-swift build -c release --product spendsense-server
+[ "${BENCH_ONLY:-}" = engine ] || swift build -c release --product spendsense-server
 swift build -c release --product spendsense-engine-bench
 
 # Engine: one heavy user, then 10,000 generated users.
@@ -29,6 +29,8 @@ block = (
 text = re.sub(r"<!-- engine:start -->.*?<!-- engine:end -->", block, text, flags=re.S)
 open(path, "w", encoding="utf-8").write(text)
 PY
+# `BENCH_ONLY=engine make bench` stops here (no server needed).
+[ "${BENCH_ONLY:-}" = engine ] && exit 0
 
 bin=.build/release/spendsense-server
 data=$(mktemp -d)

@@ -82,6 +82,10 @@ struct RecommendationTests {
         #expect(ToneGuardrail.violations(in: "Stop being LAZY. You always overspend.") == ["lazy", "you always"])
         #expect(ToneGuardrail.violations(in: "Your balance is 68% of the limit; paying it down helps.").isEmpty)
         #expect(ToneGuardrail.violations(in: "A carelessness-free plan").isEmpty)  // word boundaries
+        // Punctuation of any script separates words; a typographic apostrophe counts as one.
+        #expect(ToneGuardrail.violations(in: "That was reckless—truly") == ["reckless"])
+        #expect(ToneGuardrail.violations(in: "You can’t afford anything, «bad with money»") == ["bad with money", "you can't afford anything"])
+        #expect(ToneGuardrail.violations(in: "Une dépense réfléchie, 无 lazy曜日").isEmpty)
         let shaming = CatalogItem(
             id: "edu_shame", type: .education, title: "Stop wasting money", content: "You are bad with money.", personas: Set(PersonaID.allCases),
             relevance: "always", applies: { _ in true }, rationale: { _ in ("You spent $10.", ["spend": "$10"]) })

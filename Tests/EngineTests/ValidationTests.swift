@@ -30,6 +30,32 @@ struct ValidationTests {
         #expect(parsed.data.transactions.first { $0.category.detailed == "INCOME_WAGES" }!.amount < 0)
     }
 
+    @Test("the reader keeps the last of repeated keys, and long repeated texts and escapes read exactly")
+    func readerDetails() throws {
+        // Written by hand: encoders never repeat a key.
+        let text = #"""
+            {"accounts":[{"account_id":"a1","type":"depository","subtype":"savings","subtype":"checking","balances":{"current":1}}],
+             "transactions":[
+              {"transaction_id":"t1","account_id":"a1","date":"2026-03-01","amount":5,"merchant_name":"A merchant with a long name",
+               "personal_finance_category":{"primary":"FOOD_AND_DRINK","detailed":"FOOD_AND_DRINK_GROCERIES"}},
+              {"transaction_id":"t2","account_id":"a1","date":"2026-03-02","amount":5,"merchant_name":"A merchant with a long nam\u0065",
+               "personal_finance_category":{"primary":"FOOD_AND_DRINK","detailed":"FOOD_AND_DRINK_GROCERIES"}},
+              {"transaction_id":"t3","account_id":"a1","date":"2026-03-03","amount":5,"merchant_name":"A merchant with a long namf",
+               "personal_finance_category":{"primary":"FOOD_AND_DRINK","detailed":"FOOD_AND_DRINK_RESTAURANT"}},
+              {"transaction_id":"t4","account_id":"a1","date":"2026-03-04","amount":5,"merchant_name":"Caf\u00e9 \"Zo\u00eb\" \ud83d\ude00",
+               "personal_finance_category":{"primary":"FOOD_AND_DRINK","detailed":"FOOD_AND_DRINK_RESTAURANT"}}]}
+            """#
+        let parsed = UploadParser.parse(Data(text.utf8), format: .json)
+        #expect(parsed.issues == [])
+        #expect(parsed.data.accounts.first?.subtype == .checking)
+        #expect(parsed.data.transactions.map(\.merchantName) == [
+            "A merchant with a long name", "A merchant with a long name", "A merchant with a long namf", "Café \"Zoë\" 😀",
+        ])
+        #expect(parsed.data.transactions.map(\.category.detailed) == [
+            "FOOD_AND_DRINK_GROCERIES", "FOOD_AND_DRINK_GROCERIES", "FOOD_AND_DRINK_RESTAURANT", "FOOD_AND_DRINK_RESTAURANT",
+        ])
+    }
+
     @Test("every problem is reported with its path and code")
     func collectsEveryError() {
         let document: JSONValue = [

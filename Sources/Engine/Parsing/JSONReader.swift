@@ -17,6 +17,11 @@ struct JSONReader {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    private var strings = StringTable()
+    /// Fields and items of the objects and arrays being read, innermost last; each container is copied out
+    /// once, at its exact size, when it closes (growing each small array from empty cost several copies).
+    private var pendingFields: [RawField] = []
+    private var pendingItems: [RawValue] = []
 
     private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -82,12 +87,13 @@ struct JSONReader {
 
     private mutating func object(depth: Int) throws -> RawValue {
         index += 1
-        var fields: [String: RawValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(fields)
+            return .object(RawObject())
         }
+        let base = pendingFields.count
+        defer { pendingFields.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
@@ -96,14 +102,15 @@ struct JSONReader {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipWhitespace()
-            fields[key] = try value(depth: depth + 1)
+            let field = try value(depth: depth + 1)
+            pendingFields.append(RawField(key: key, value: field))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(fields)
+                return .object(RawObject(entries: pendingFields[base...]))
             } else {
                 throw error("expected ',' or '}' in an object")
             }
@@ -112,22 +119,24 @@ struct JSONReader {
 
     private mutating func array(depth: Int) throws -> RawValue {
         index += 1
-        var items: [RawValue] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(items)
+            return .array([])
         }
+        let base = pendingItems.count
+        defer { pendingItems.removeSubrange(base...) }
         while true {
             skipWhitespace()
-            items.append(try value(depth: depth + 1))
+            let item = try value(depth: depth + 1)
+            pendingItems.append(item)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in an array") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(items)
+                return .array(Array(pendingItems[base...]))
             } else {
                 throw error("expected ',' or ']' in an array")
             }
@@ -137,18 +146,21 @@ struct JSONReader {
     private mutating func string() throws -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes.
-        while index < bytes.count {
-            let byte = bytes[index]
+        // Fast path: no escapes. A local position keeps the loop in registers.
+        var position = index
+        let end = bytes.count
+        while position < end {
+            let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return text
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                index = position + 1
+                return strings.string(slice)
             }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in a string") }
-            index += 1
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            position += 1
         }
+        index = position
+        if index < end, bytes[index] < 0x20 { throw error("control character in a string") }
         var buffer = [UInt8](UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let byte = bytes[index]
@@ -264,6 +276,64 @@ struct JSONReader {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text) else { throw error("invalid number") }
         return value
+    }
+}
+
+/// Reuses `String`s for repeated short texts (keys, account ids, categories, merchants, dates).
+///
+/// An upload repeats the same few dozen keys and values thousands of times; making a `String` for each costs a
+/// UTF-8 check and, past 15 bytes, an allocation. The table is seeded with the field names the validator looks
+/// up, so those keys are the very literals it compares against.
+struct StringTable {
+    private static let slotCount = 1024
+    private static let maxLength = 48
+    static let knownKeys: [String] = [
+        "accounts", "transactions", "liabilities", "credit", "student", "mortgage", "account_id", "name", "official_name",
+        "mask", "type", "subtype", "balances", "available", "current", "limit", "iso_currency_code",
+        "unofficial_currency_code", "holder_category", "transaction_id", "date", "amount", "merchant_name",
+        "merchant_entity_id", "payment_channel", "personal_finance_category", "primary", "detailed", "pending", "aprs",
+        "apr_percentage", "apr_type", "minimum_payment_amount", "last_payment_amount", "last_payment_date",
+        "last_statement_balance", "is_overdue", "next_payment_due_date", "interest_rate", "interest_rate_percentage",
+        "percentage", "USD", "personal", "depository", "checking", "savings", "credit card", "online", "in store", "other",
+    ]
+
+    private var slots: [String?] = Array(repeating: nil, count: slotCount)
+
+    init() {
+        for var key in Self.knownKeys where key.utf8.count > 15 {
+            let slot = key.withUTF8 { Self.slot($0) }
+            slots[slot] = key
+        }
+    }
+
+    /// A cheap hash of a 16–48 byte text: its length and three 8-byte words (a collision only costs a miss).
+    @inline(__always)
+    private static func slot(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let raw = UnsafeRawBufferPointer(bytes)
+        let count = bytes.count
+        let head = raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)
+        let middle = raw.loadUnaligned(fromByteOffset: count / 2 - 4, as: UInt64.self)
+        let tail = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        var hash = (head &* 0x9E37_79B9_7F4A_7C15) ^ (middle &* 0xC2B2_AE3D_27D4_EB4F) ^ (tail &* 0x1656_67B1_9E37_79F9)
+        hash ^= UInt64(count)
+        hash ^= hash >> 29
+        return Int(truncatingIfNeeded: hash) & (slotCount - 1)
+    }
+
+    /// The text of `bytes`, shared with an earlier equal text when there was one.
+    @inline(__always)
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        // Up to 15 bytes a `String` is stored inline (no allocation) and compares by value in one step.
+        guard bytes.count > 15, bytes.count <= Self.maxLength else { return String(decoding: bytes, as: UTF8.self) }
+        let slot = Self.slot(bytes)
+        if let candidate = slots[slot], candidate.utf8.count == bytes.count,
+            candidate.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) == true
+        {
+            return candidate
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        slots[slot] = text
+        return text
     }
 }
 

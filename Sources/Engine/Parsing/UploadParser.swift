@@ -58,7 +58,8 @@ public enum UploadParser {
         }
         var upload = RawUpload()
         var issues = IssueCollector()
-        func records(_ value: RawValue?, _ path: String, required: Bool) -> [RawRecord] {
+        func records(_ value: RawValue?, _ section: StaticString, required: Bool) -> [RawRecord] {
+            let path = "\(section)"
             guard let value, !value.isNull else {
                 if required { issues.add(path, "MISSING_FIELD", "'\(path)' is required (an array)") }
                 return []
@@ -74,7 +75,7 @@ public enum UploadParser {
                     issues.add("\(path)[\(index)]", "INVALID_TYPE", "Each entry of '\(path)' must be an object, not \(item.kind)")
                     continue
                 }
-                result.append(RawRecord(fields: fields, path: "\(path)[\(index)]", line: nil))
+                result.append(RawRecord(fields: fields, section: section, index: index, line: nil))
             }
             return result
         }
@@ -128,7 +129,7 @@ public enum UploadParser {
                         "Line \(row.line) has \(row.cells.count) fields; the header has \(columns.count)")
                     continue
                 }
-                var fields: [String: RawValue] = [:]
+                var fields = RawObject()
                 for (column, cell) in zip(columns, row.cells) {
                     CSVSection.assign(column: column, value: cell, into: &fields)
                 }
@@ -144,22 +145,22 @@ public enum UploadParser {
                     target = resolved
                 }
                 switch target {
-                case .accounts: upload.accounts.append(RawRecord(fields: fields, path: "accounts[\(upload.accounts.count)]", line: row.line))
+                case .accounts: upload.accounts.append(RawRecord(fields: fields, section: "accounts", index: upload.accounts.count, line: row.line))
                 case .transactions:
                     upload.transactions.append(
-                        RawRecord(fields: fields, path: "transactions[\(upload.transactions.count)]", line: row.line))
+                        RawRecord(fields: fields, section: "transactions", index: upload.transactions.count, line: row.line))
                 case .credit:
-                    upload.credit.append(RawRecord(fields: fields, path: "liabilities.credit[\(upload.credit.count)]", line: row.line))
+                    upload.credit.append(RawRecord(fields: fields, section: "liabilities.credit", index: upload.credit.count, line: row.line))
                 case .student:
-                    upload.student.append(RawRecord(fields: fields, path: "liabilities.student[\(upload.student.count)]", line: row.line))
+                    upload.student.append(RawRecord(fields: fields, section: "liabilities.student", index: upload.student.count, line: row.line))
                 case .mortgage:
-                    upload.mortgage.append(RawRecord(fields: fields, path: "liabilities.mortgage[\(upload.mortgage.count)]", line: row.line))
+                    upload.mortgage.append(RawRecord(fields: fields, section: "liabilities.mortgage", index: upload.mortgage.count, line: row.line))
                 case .loans:
                     let kind = fields["loan_type"].flatMap { if case .text(let t) = $0 { t.lowercased() } else { nil } }
                     if kind == "mortgage" {
-                        upload.mortgage.append(RawRecord(fields: fields, path: "liabilities.mortgage[\(upload.mortgage.count)]", line: row.line))
+                        upload.mortgage.append(RawRecord(fields: fields, section: "liabilities.mortgage", index: upload.mortgage.count, line: row.line))
                     } else if kind == "student" {
-                        upload.student.append(RawRecord(fields: fields, path: "liabilities.student[\(upload.student.count)]", line: row.line))
+                        upload.student.append(RawRecord(fields: fields, section: "liabilities.student", index: upload.student.count, line: row.line))
                     } else {
                         issues.add("\(prefix)line \(row.line).loan_type", "INVALID_VALUE", "loan_type must be student or mortgage (line \(row.line))")
                     }
@@ -206,10 +207,10 @@ enum CSVSection: Equatable {
     }
 
     /// Puts a cell where the JSON shape would have it (balances and categories are nested there).
-    static func assign(column: String, value: String, into fields: inout [String: RawValue]) {
+    static func assign(column: String, value: String, into fields: inout RawObject) {
         let text = RawValue.text(value.trimmingCharacters(in: .whitespaces))
         func nested(_ parent: String, _ key: String) {
-            var inner: [String: RawValue] = [:]
+            var inner = RawObject()
             if case .object(let existing)? = fields[parent] { inner = existing }
             inner[key] = text
             fields[parent] = .object(inner)
@@ -223,7 +224,7 @@ enum CSVSection: Equatable {
         case "category_detailed", "detailed_category", "personal_finance_category.detailed":
             nested("personal_finance_category", "detailed")
         case "apr_percentage", "apr_type":
-            var apr: [String: RawValue] = [:]
+            var apr = RawObject()
             if case .array(let list)? = fields["aprs"], case .object(let existing)? = list.first { apr = existing }
             apr[column] = text
             fields["aprs"] = value.isEmpty && apr.values.allSatisfy(\.isNull) ? .array([]) : .array([.object(apr)])
@@ -240,7 +241,7 @@ enum CSVSection: Equatable {
             guard case .text(let id)? = row.fields["account_id"], !id.isEmpty, let index = indexByAccount[id] else {
                 if case .text(let id)? = row.fields["account_id"], !id.isEmpty { indexByAccount[id] = merged.count }
                 var copy = row
-                copy.path = "liabilities.credit[\(merged.count)]"
+                copy.index = merged.count
                 merged.append(copy)
                 continue
             }

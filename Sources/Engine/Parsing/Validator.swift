@@ -23,6 +23,31 @@ public enum PlaidCategories {
         "FOOD_AND_DRINK", "GENERAL_MERCHANDISE", "HOME_IMPROVEMENT", "MEDICAL", "PERSONAL_CARE", "GENERAL_SERVICES",
         "GOVERNMENT_AND_NON_PROFIT", "TRANSPORTATION", "TRAVEL", "RENT_AND_UTILITIES",
     ]
+    /// The same, for the per-transaction check.
+    static let primaryList = SmallStringSet(primaries)
+}
+
+/// The upload's accounts by id. Uploads hold a handful of accounts, and every transaction looks one up, so a
+/// scan that compares lengths first beats hashing the id each time; past 32 accounts a dictionary takes over.
+struct AccountIndex {
+    private var ids: [String] = []
+    private var byID: [String: Account] = [:]
+
+    subscript(id: String) -> Account? {
+        get { byID[id] }
+        set {
+            // Ids are unique by the time they are added (duplicates are rejected first).
+            guard let newValue, byID.updateValue(newValue, forKey: id) == nil else { return }
+            ids.append(id)
+        }
+    }
+
+    /// The stored id equal to `id`, when there is such an account (no `Account` copied).
+    func knownID(_ id: String) -> String? {
+        if ids.count > 32 { return byID[id]?.id }
+        let count = id.utf8.count
+        return ids.first { $0.utf8.count == count && $0 == id }
+    }
 }
 
 /// Turns raw records into typed `FinancialData`, collecting every problem with its path.
@@ -33,7 +58,7 @@ enum Validator {
     static func validate(_ upload: RawUpload, prior: IssueCollector) -> ParsedUpload {
         var issues = prior
         var accounts: [Account] = []
-        var accountsByID: [String: Account] = [:]
+        var accountsByID = AccountIndex()
         accounts.reserveCapacity(upload.accounts.count)
         var accountIDs = Set<String>()
         for record in upload.accounts {
@@ -98,7 +123,11 @@ enum Validator {
                 reader.flush(into: &issues)
             }
         }
-        transactions.sort { ($0.date, $0.id) < ($1.date, $1.id) }
+        // Uploads usually arrive in order already; checking is far cheaper than sorting (which moves every record).
+        let inOrder: (Transaction, Transaction) -> Bool = { ($0.date, $0.id) < ($1.date, $1.id) }
+        if transactions.indices.dropFirst().contains(where: { inOrder(transactions[$0], transactions[$0 - 1]) }) {
+            transactions.sort(by: inOrder)
+        }
         return ParsedUpload(
             data: FinancialData(accounts: accounts, transactions: transactions, liabilities: liabilities),
             issues: issues.issues, truncated: issues.truncated)
@@ -108,15 +137,20 @@ enum Validator {
 extension String {
     /// Upper-cased, without allocating when it already is (Plaid categories always are).
     var upperCasedIfNeeded: String {
-        utf8.contains(where: { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || $0 >= 0x80 }) ? uppercased() : self
+        let needed = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.contains { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 >= 0x80 }
+        }
+        return needed == false ? self : uppercased()
     }
 
     /// Trimmed of surrounding whitespace, without the Foundation call when there is none (the usual case).
     var trimmedIfNeeded: String {
-        guard let first = utf8.first, let last = utf8.last else { return self }
         let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 >= 0x80 }
-        guard isSpace(first) || isSpace(last) else { return self }
-        return trimmingCharacters(in: .whitespacesAndNewlines)
+        let needed = utf8.withContiguousStorageIfAvailable { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return false }
+            return isSpace(first) || isSpace(last)
+        }
+        return needed == false ? self : trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
@@ -153,12 +187,13 @@ struct FieldReader {
 
     // MARK: - Field types
 
-    private func value(_ key: String, in fields: [String: RawValue]? = nil) -> RawValue? {
-        let value = (fields ?? record.fields)[key]
-        return value.flatMap { $0.isNull ? nil : $0 }
+    private func value(_ key: String, in fields: RawObject? = nil) -> RawValue? {
+        let value = if let fields { fields[key] } else { record.fields[key] }
+        guard let value, !value.isNull else { return nil }
+        return value
     }
 
-    mutating func string(_ key: String, required: Bool, maxLength: Int = 200, in fields: [String: RawValue]? = nil, path: String? = nil) -> String? {
+    mutating func string(_ key: String, required: Bool, maxLength: Int = 200, in fields: RawObject? = nil, path: String? = nil) -> String? {
         let path = path ?? key
         guard let raw = value(key, in: fields) else {
             if required { issue(path, "MISSING_FIELD", "'\(key)' is required") }
@@ -183,7 +218,7 @@ struct FieldReader {
     }
 
     /// A finite number with |x| ≤ `Validator.maxAmount`.
-    mutating func amount(_ key: String, required: Bool, nonNegative: Bool = false, in fields: [String: RawValue]? = nil, path: String? = nil) -> Double? {
+    mutating func amount(_ key: String, required: Bool, nonNegative: Bool = false, in fields: RawObject? = nil, path: String? = nil) -> Double? {
         let path = path ?? key
         guard let raw = value(key, in: fields) else {
             if required { issue(path, "MISSING_FIELD", "'\(key)' is required") }
@@ -236,7 +271,11 @@ struct FieldReader {
     mutating func day(_ key: String, required: Bool) -> Day? {
         guard let text = string(key, required: required, maxLength: 40) else { return nil }
         // Plaid sends dates; a full timestamp's date part is accepted.
-        guard let day = Day(String(text.prefix(10))), text.count == 10 || text.dropFirst(10).first == "T" else {
+        let utf8 = text.utf8
+        let datePart: String? =
+            utf8.count == 10 ? text
+            : utf8.count > 10 && utf8[utf8.index(utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T") ? String(utf8.prefix(10)) : nil
+        guard let datePart, let day = Day(datePart) else {
             issue(key, "INVALID_DATE", "'\(key)' must be a date like 2026-04-17, got '\(text.prefix(40))'")
             return nil
         }
@@ -251,7 +290,17 @@ struct FieldReader {
         return "USD"
     }
 
-    mutating func reference(_ key: String, accounts: [String: Account]) -> Account? {
+    /// The id of the referenced account, for records that need nothing else of it.
+    mutating func referenceID(_ key: String, accounts: AccountIndex) -> String? {
+        guard let id = string(key, required: true, maxLength: 128) else { return nil }
+        guard let known = accounts.knownID(id) else {
+            issue(key, "UNKNOWN_ACCOUNT", "No account with id '\(id)' in this upload")
+            return nil
+        }
+        return known
+    }
+
+    mutating func reference(_ key: String, accounts: AccountIndex) -> Account? {
         guard let id = string(key, required: true, maxLength: 128) else { return nil }
         guard let account = accounts[id] else {
             issue(key, "UNKNOWN_ACCOUNT", "No account with id '\(id)' in this upload")
@@ -317,9 +366,9 @@ struct FieldReader {
             isoCurrencyCode: currency, holderCategory: holder)
     }
 
-    mutating func transaction(accounts: [String: Account]) -> Transaction? {
+    mutating func transaction(accounts: AccountIndex) -> Transaction? {
         let id = string("transaction_id", required: true, maxLength: 128)
-        let account = reference("account_id", accounts: accounts)
+        let accountID = referenceID("account_id", accounts: accounts)
         let date = day("date", required: true)
         let amountValue = amount("amount", required: true)
         let merchant = string("merchant_name", required: false) ?? string("name", required: false)
@@ -338,7 +387,7 @@ struct FieldReader {
                 let primary = string("primary", required: true, maxLength: 80, in: fields, path: "personal_finance_category.primary")?.upperCasedIfNeeded
                 let detailed = string("detailed", required: true, maxLength: 120, in: fields, path: "personal_finance_category.detailed")?.upperCasedIfNeeded
                 if let primary, let detailed {
-                    if !PlaidCategories.primaries.contains(primary) {
+                    if !PlaidCategories.primaryList.contains(primary) {
                         issue("personal_finance_category.primary", "UNKNOWN_CATEGORY", "'\(primary)' is not a Plaid personal finance category")
                     } else if !(detailed.utf8.count > primary.utf8.count && detailed.hasPrefix(primary)
                         && detailed.utf8[detailed.utf8.index(detailed.utf8.startIndex, offsetBy: primary.utf8.count)] == UInt8(ascii: "_")) {
@@ -355,13 +404,13 @@ struct FieldReader {
         }
         let pending = bool("pending", default: false)
         let currency = currency()
-        guard let id, let account, let date, let amountValue, let category, !hasIssues else { return nil }
+        guard let id, let accountID, let date, let amountValue, let category, !hasIssues else { return nil }
         return Transaction(
-            id: id, accountID: account.id, date: date, amount: amountValue, merchantName: merchant, merchantEntityID: entity,
+            id: id, accountID: accountID, date: date, amount: amountValue, merchantName: merchant, merchantEntityID: entity,
             paymentChannel: channel, category: category, pending: pending, isoCurrencyCode: currency)
     }
 
-    mutating func creditLiability(accounts: [String: Account]) -> CreditLiability? {
+    mutating func creditLiability(accounts: AccountIndex) -> CreditLiability? {
         let account = reference("account_id", accounts: accounts)
         if let account, account.type != .credit {
             issue("account_id", "WRONG_ACCOUNT_TYPE", "Credit liabilities belong to credit accounts; '\(account.id)' is \(account.type.rawValue)")
@@ -399,7 +448,7 @@ struct FieldReader {
             lastPaymentDate: lastPaymentDate, lastStatementBalance: statement, isOverdue: overdue, nextPaymentDueDate: due)
     }
 
-    mutating func loanLiability(accounts: [String: Account], expected: AccountSubtype) -> LoanLiability? {
+    mutating func loanLiability(accounts: AccountIndex, expected: AccountSubtype) -> LoanLiability? {
         let account = reference("account_id", accounts: accounts)
         if let account, account.type != .loan {
             issue("account_id", "WRONG_ACCOUNT_TYPE", "Loan liabilities belong to loan accounts; '\(account.id)' is \(account.type.rawValue)")

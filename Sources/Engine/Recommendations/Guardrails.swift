@@ -12,26 +12,51 @@ public enum ToneGuardrail {
         "you can't afford anything", "poor choices", "bad decisions", "should know better", "guilty", "spendthrift",
     ]
 
-    /// Blocked phrases as word sequences (`"bad with money"` → `["bad", "with", "money"]`).
-    static let blockedWords: [[Substring]] = blockedPhrases.map { $0.split(separator: " ") }
+    /// Blocked phrases as ` word word ` byte patterns.
+    static let blockedPatterns: [[UInt8]] = blockedPhrases.map { Array(" \($0) ".utf8) }
 
     /// The blocked phrases found in `text` (empty when the tone is fine). Matching is on whole words, so
-    /// "carelessness" does not match "careless".
+    /// "carelessness" does not match "careless"; a typographic apostrophe counts as `'`.
     public static func violations(in text: String) -> [String] {
-        let words = text.lowercased().split { !$0.isLetter && $0 != "'" }
-        var found: [String] = []
-        for (phrase, parts) in zip(blockedPhrases, blockedWords) {
-            guard let first = parts.first, words.count >= parts.count else { continue }
-            var position = 0
-            while position + parts.count <= words.count {
-                if words[position] == first, parts.indices.allSatisfy({ words[position + $0] == parts[$0] }) {
-                    found.append(phrase)
-                    break
+        // The text as lower-case words separated by single spaces, with a space at each end.
+        var normalized: [UInt8] = [0x20]
+        normalized.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                var byte = UInt8(scalar.value)
+                if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
+                if (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || byte == UInt8(ascii: "'") {
+                    normalized.append(byte)
+                    continue
                 }
-                position += 1
+            } else if scalar == "\u{2019}" {
+                normalized.append(UInt8(ascii: "'"))
+                continue
+            } else if scalar.properties.isAlphabetic {
+                normalized.append(contentsOf: String(scalar).lowercased().utf8)
+                continue
             }
+            if normalized.last != 0x20 { normalized.append(0x20) }
         }
-        return found
+        if normalized.last != 0x20 { normalized.append(0x20) }
+        return zip(blockedPhrases, blockedPatterns).compactMap { phrase, pattern in
+            contains(normalized, pattern) ? phrase : nil
+        }
+    }
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var position = 0
+        let last = haystack.count - needle.count
+        while position <= last {
+            if haystack[position + 1] == needle[1], haystack[position] == first {
+                var offset = 2
+                while offset < needle.count, haystack[position + offset] == needle[offset] { offset += 1 }
+                if offset == needle.count { return true }
+            }
+            position += 1
+        }
+        return false
     }
 
     static func check(_ text: String) -> TraceCheck {

@@ -35,13 +35,32 @@ public enum SignalEngine {
             var accounts: [String: Account] = [:]
             for account in data.accounts { accounts[account.id] = account }
             self.accounts = accounts
-            var settled = data.transactions.filter { !$0.pending && $0.date <= asOf }
+            // Usually nothing is pending or later than as_of, and the array is shared rather than copied.
+            var settled =
+                data.transactions.contains { $0.pending || $0.date > asOf }
+                ? data.transactions.filter { !$0.pending && $0.date <= asOf } : data.transactions
             // Validated uploads arrive sorted; anything else is sorted here, since windows are found by bisection.
             if !zip(settled, settled.dropFirst()).allSatisfy({ $0.date <= $1.date }) {
                 settled.sort { ($0.date, $0.id) < ($1.date, $1.id) }
             }
             self.settled = settled
-            self.kinds = settled.map { TransactionKind($0, accounts: accounts) }
+            // Accounts are few, so each transaction finds its own by a scan that compares lengths first (and
+            // reads only the account's subtype: copying the whole account per transaction was measurable).
+            let ids = data.accounts.map(\.id)
+            let subtypes = data.accounts.map(\.subtype)
+            self.kinds = settled.withUnsafeBufferPointer { transactions in
+                transactions.indices.map { index in
+                    let accountID = transactions[index].accountID
+                    let subtype: AccountSubtype?
+                    if ids.count <= 32 {
+                        let count = accountID.utf8.count
+                        subtype = ids.firstIndex { $0.utf8.count == count && $0 == accountID }.map { subtypes[$0] }
+                    } else {
+                        subtype = accounts[accountID]?.subtype
+                    }
+                    return TransactionKind(transactions[index], subtype: subtype)
+                }
+            }
         }
 
         func transactions(days: Int) -> ArraySlice<Transaction> {
@@ -87,17 +106,18 @@ struct TransactionKind {
     var isSubscriptionCandidate = false
     var inSavingsAccount = false
 
-    init(_ transaction: Transaction, accounts: [String: Account]) {
-        guard let account = accounts[transaction.accountID] else { return }
+    init(_ transaction: Transaction, subtype: AccountSubtype?) {
+        guard let subtype else { return }
+        let type = subtype.type
         let primary = transaction.category.primary
         let outflow = transaction.amount > 0
-        inSavingsAccount = account.subtype.isSavingsLike
-        if outflow, account.type != .loan {
+        inSavingsAccount = subtype.isSavingsLike
+        if outflow, type != .loan {
             isSpending = !Categories.nonSpending.contains(primary)
-            isSubscriptionCandidate = transaction.merchantKey != nil && !Categories.neverSubscription.contains(primary)
+            isSubscriptionCandidate = (transaction.merchantEntityID != nil || transaction.merchantName != nil) && !Categories.neverSubscription.contains(primary)
             isInterest = Categories.isInterest(transaction.category)
         }
-        if transaction.amount < 0, primary == "INCOME", account.type == .depository {
+        if transaction.amount < 0, primary == "INCOME", type == .depository {
             isIncome = true
             isWages = transaction.category.detailed == "INCOME_WAGES"
         }
@@ -107,16 +127,33 @@ struct TransactionKind {
 /// Category sets the detectors share.
 enum Categories {
     /// Primaries that move money rather than spend it.
-    static let nonSpending: Set<String> = ["TRANSFER_IN", "TRANSFER_OUT", "LOAN_PAYMENTS", "LOAN_DISBURSEMENTS", "INCOME"]
+    static let nonSpending: SmallStringSet = ["TRANSFER_IN", "TRANSFER_OUT", "LOAN_PAYMENTS", "LOAN_DISBURSEMENTS", "INCOME"]
     /// Primaries that are never subscriptions: transfers, loans and card payments, income, fees and interest,
     /// rent and utilities.
-    static let neverSubscription: Set<String> = nonSpending.union(["BANK_FEES", "RENT_AND_UTILITIES", "GOVERNMENT_AND_NON_PROFIT"])
+    static let neverSubscription: SmallStringSet = [
+        "TRANSFER_IN", "TRANSFER_OUT", "LOAN_PAYMENTS", "LOAN_DISBURSEMENTS", "INCOME", "BANK_FEES", "RENT_AND_UTILITIES",
+        "GOVERNMENT_AND_NON_PROFIT",
+    ]
 
     /// Detailed categories that are interest charged on a balance.
-    static let interest: Set<String> = ["BANK_FEES_INTEREST_CHARGE", "LOAN_PAYMENTS_INTEREST", "BANK_FEES_INTEREST"]
+    static let interest: SmallStringSet = ["BANK_FEES_INTEREST_CHARGE", "LOAN_PAYMENTS_INTEREST", "BANK_FEES_INTEREST"]
 
     static func isInterest(_ category: Category) -> Bool {
         interest.contains(category.detailed)
+    }
+}
+
+/// A set of a few strings, checked per transaction: comparing byte counts first and then at most a couple of
+/// texts is several times cheaper than hashing the probe.
+struct SmallStringSet: ExpressibleByArrayLiteral, Sendable {
+    let members: [String]
+
+    init(arrayLiteral elements: String...) { members = elements }
+    init(_ elements: some Sequence<String>) { members = Array(elements) }
+
+    func contains(_ text: String) -> Bool {
+        let count = text.utf8.count
+        return members.contains { $0.utf8.count == count && $0 == text }
     }
 }
 
