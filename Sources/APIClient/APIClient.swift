@@ -58,41 +58,9 @@ public struct APIClient: Sendable {
         await tokens.set(nil)
     }
 
-    // MARK: - Users
-
-    public func me() async throws -> User {
-        try await send(.GET, "/api/v1/users/me")
-    }
-
-    public func updateMe(_ changes: UpdateUserRequest) async throws -> User {
-        try await send(.PUT, "/api/v1/users/me", body: changes)
-    }
-
-    public func deleteMe() async throws {
-        try await sendEmpty(.DELETE, "/api/v1/users/me")
-        await tokens.set(nil)
-    }
-
-    // MARK: - Admin
-
-    public func changeRole(userID: UUID, to role: Role) async throws -> User {
-        try await send(
-            .PUT, "/api/v1/operator/admin/users/\(userID.uuidString.lowercased())/role", body: RoleChangeRequest(role: role))
-    }
-
-    // MARK: - System
-
-    public func health() async throws -> HealthStatus {
-        try await send(.GET, "/health", authenticated: false)
-    }
-
-    public func ready() async throws -> HealthStatus {
-        try await send(.GET, "/ready", authenticated: false)
-    }
-
     // MARK: - Transport
 
-    private struct Empty: Encodable {}
+    struct Empty: Encodable {}
 
     private var refreshCall: @Sendable (String) async throws -> TokenStore.Tokens {
         { [self] refreshToken in
@@ -111,7 +79,9 @@ public struct APIClient: Sendable {
     func send<Body: Encodable, Response: Decodable>(
         _ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: Body?, authenticated: Bool = true
     ) async throws -> Response {
-        let data = try await perform(method, path, query: query, body: body, authenticated: authenticated)
+        let encoded = try body.map { try JSONEncoder.spendSense.encode($0) }
+        let data = try await perform(
+            method, path, query: query, body: encoded, contentType: encoded == nil ? nil : "application/json", authenticated: authenticated)
         do {
             return try JSONDecoder.spendSense.decode(Response.self, from: data)
         } catch {
@@ -120,24 +90,28 @@ public struct APIClient: Sendable {
     }
 
     func sendEmpty(_ method: HTTPMethod, _ path: String, authenticated: Bool = true) async throws {
-        _ = try await perform(method, path, query: [:], body: Optional<Empty>.none, authenticated: authenticated)
+        _ = try await perform(method, path, query: [:], body: nil, contentType: nil, authenticated: authenticated)
     }
 
-    private func perform<Body: Encodable>(
-        _ method: HTTPMethod, _ path: String, query: [String: String], body: Body?, authenticated: Bool
+    func sendEmpty<Body: Encodable>(_ method: HTTPMethod, _ path: String, body: Body) async throws {
+        _ = try await perform(method, path, query: [:], body: try JSONEncoder.spendSense.encode(body), contentType: "application/json", authenticated: true)
+    }
+
+    /// Sends prepared bytes (multipart uploads) or reads raw bytes (CSV export, metrics).
+    func perform(
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, authenticated: Bool
     ) async throws -> Data {
-        let encoded = try body.map { try JSONEncoder.spendSense.encode($0) }
         var token: String?
         if authenticated {
             guard let current = await tokens.tokens else { throw APIError.notSignedIn }
             token = current.accessToken
         }
-        let (status, data) = try await execute(method, path, query: query, body: encoded, token: token)
+        let (status, data) = try await execute(method, path, query: query, body: body, contentType: contentType, token: token)
         if status == 401, authenticated {
             // One transparent refresh, then one retry.
             let fresh = try await tokens.refresh(after: token, using: refreshCall)
             let (retryStatus, retryData) = try await execute(
-                method, path, query: query, body: encoded, token: fresh.accessToken)
+                method, path, query: query, body: body, contentType: contentType, token: fresh.accessToken)
             return try check(retryStatus, retryData)
         }
         return try check(status, data)
@@ -151,7 +125,7 @@ public struct APIClient: Sendable {
     }
 
     private func execute(
-        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, token: String?
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, token: String?
     ) async throws -> (Int, Data) {
         guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
             throw APIError.transport("bad server URL \(baseURL)")
@@ -168,7 +142,7 @@ public struct APIClient: Sendable {
         request.headers.add(name: "User-Agent", value: "spendsense-console")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
             request.body = .bytes(ByteBuffer(data: body))
         }
         do {

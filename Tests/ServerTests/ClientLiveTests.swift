@@ -72,6 +72,108 @@ struct ClientLiveTests {
         }
     }
 
+    @Test("every endpoint through the client: user, operator and admin flows", arguments: TestBackend.available)
+    func everyEndpoint(backend: TestBackend) async throws {
+        try await withApp(backend, .live, configure: noWorker) { dependencies, testClient in
+            let base = URL(string: "http://127.0.0.1:\(try #require(testClient.port))")!
+            // The end user: consent, upload, insights, recommendations, feedback.
+            let user = APIClient(baseURL: base)
+            let me = try await user.register(email: "uma@example.com", password: "Correct-horse-9!")
+            #expect(try await user.consent().granted == false)
+            #expect(try await user.grantConsent().granted)
+            let upload = try await user.upload(fileName: "uma.json", data: try generatedUpload(.subscriptionHeavy))
+            #expect(upload.status == .pending)
+            #expect(try await JobWorker(dependencies: dependencies).runOnce())
+            #expect(try await user.upload(id: upload.id).status == .completed)
+            #expect(try await user.uploads().items.map(\.id) == [upload.id])
+            #expect(try await user.profile(userID: me.userID).persona?.primary == .subscriptionHeavy)
+            #expect(try await user.signals(userID: me.userID).window30.days == 30)
+            #expect(try await user.persona(userID: me.userID).primary == .subscriptionHeavy)
+            #expect(try await user.spendingCategories(userID: me.userID).categories.isEmpty == false)
+            #expect(try await user.personaHistory(userID: me.userID).total >= 1)
+            let transactions = try await user.transactions(userID: me.userID, TransactionQuery(limit: 5))
+            #expect(transactions.items.count == 5 && transactions.hasMore)
+            // Pending items are not shown to the user yet.
+            #expect(try await user.recommendations(userID: me.userID).total == 0)
+            #expect(try await user.myRecommendations().total == 0)
+            do {
+                _ = try await user.upload(fileName: "bad.json", data: Data("{\"accounts\": 3}".utf8))
+                Issue.record("an invalid upload must be refused")
+            } catch let error as APIError {
+                #expect(error.status == 400)
+                #expect(error.code == "UPLOAD_INVALID")
+            }
+
+            // The operator: queue, detail, decisions with versions, bulk, users, analytics.
+            _ = try await dependencies.auth.createUser(email: "otto@example.com", password: "Correct-horse-9!", role: .operator)
+            let staff = APIClient(baseURL: base)
+            try await staff.login(email: "otto@example.com", password: "Correct-horse-9!")
+            let queue = try await staff.reviewQueue(ReviewQueueQuery(sort: .type, descending: false, limit: 100))
+            #expect(queue.total >= 4)
+            #expect(queue.items.map(\.recommendation.type) == queue.items.map(\.recommendation.type).sorted { $0.rawValue < $1.rawValue })
+            let ids = queue.items.map(\.id)
+            let detail = try await staff.reviewDetail(id: ids[0])
+            #expect(detail.item.recommendation.decisionTrace?.allChecksPassed == true)
+            let approved = try await staff.approve(ids[0], version: detail.item.recommendation.version, note: "fine")
+            #expect(approved.status == .approved)
+            do {
+                _ = try await staff.approve(ids[0], version: detail.item.recommendation.version)
+                Issue.record("a second decision on a stale version must fail")
+            } catch let error as APIError {
+                #expect(error.status == 409)
+            }
+            let modified = try await staff.modify(ids[1], ReviewDecisionRequest(title: "A clearer title"))
+            #expect(modified.title == "A clearer title")
+            let rejected = try await staff.reject(ids[1], reasonCode: .toneIssue, reason: "wording")
+            #expect(rejected.status == .rejected)
+            let bulk = try await staff.bulkReview(BulkReviewRequest(action: .approve, recommendationIDs: Array(ids[2...3]) + [ids[0]]))
+            #expect(bulk.totals["approved"] == 2)
+            #expect(try await user.myRecommendations().total == 3)
+            let feedback = try await user.feedback(recommendationID: ids[0], FeedbackRequest(rating: 5, helpful: true))
+            #expect(feedback.rating == 5)
+            #expect(try await user.recommendation(id: ids[0]).status == .approved)
+
+            let rows = try await staff.operatorUsers(query: "uma")
+            #expect(rows.items.map(\.user.id) == [me.userID])
+            #expect(try await staff.operatorUser(id: me.userID).consent.granted)
+            #expect(try await staff.operatorAccounts(userID: me.userID).isEmpty == false)
+            #expect(try await staff.operatorTransactions(userID: me.userID, TransactionQuery(limit: 3)).items.count == 3)
+            _ = try await staff.operatorLiabilities(userID: me.userID)
+            #expect(try await staff.generateRecommendations(userID: me.userID).status == "pending")
+            #expect(try await staff.recommendations(userID: me.userID, status: .approved).total == 3)
+            let report = try await staff.analytics()
+            #expect(report.coverage.usersWithData >= 1)
+            #expect(try await staff.coverage().usersConsenting >= 1)
+            #expect(try await staff.explainability().recommendations >= 4)
+            _ = try await staff.performance()
+            _ = try await staff.engagement()
+            #expect(String(decoding: try await staff.analyticsCSV(), as: UTF8.self).contains(","))
+            await #expect(throws: APIError.self) { _ = try await staff.adminUsers() }
+
+            // The admin: users, lock and unlock, roles.
+            _ = try await dependencies.auth.createUser(email: "ada@example.com", password: "Correct-horse-9!", role: .admin)
+            let admin = APIClient(baseURL: base)
+            try await admin.login(email: "ada@example.com", password: "Correct-horse-9!")
+            #expect(try await admin.adminUsers(query: "uma").items.map(\.id) == [me.userID])
+            #expect(try await admin.audit(AuditQuery(action: "review.approve")).total == 3)
+            await #expect(throws: APIError.self) { _ = try await staff.audit() }
+            #expect(try await admin.lock(userID: me.userID).isLocked == true)
+            #expect(try await admin.unlock(userID: me.userID).isLocked == false)
+            #expect(try await admin.changeRole(userID: me.userID, to: .operator).role == .operator)
+            #expect(try await admin.changeRole(userID: me.userID, to: .user).role == .user)
+
+            // Locking ended the user's sessions: the refresh fails and the client is signed out.
+            await #expect(throws: APIError.self) { _ = try await user.consent() }
+            #expect(await user.tokens.tokens == nil)
+            try await user.login(email: "uma@example.com", password: "Correct-horse-9!")
+
+            // Revoking consent with deletion removes the user's data.
+            let revoked = try await user.revokeConsent(deleteData: true)
+            #expect(revoked.consent.granted == false)
+            #expect(try await user.metrics().contains("http_requests_total"))
+        }
+    }
+
     @Test("an unreachable server is a transport error, not a crash")
     func unreachable() async throws {
         let client = APIClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(2))
