@@ -1,14 +1,35 @@
+import APIClient
 import Foundation
 import Models
 import TerminalUI
 
+/// A screen of the console; the page stack holds these (breadcrumbs are their titles).
+enum Route: Equatable, Hashable, Sendable {
+    case login
+    case queue
+    case detail(UUID)
+    case analytics
+    case users
+    case user(UUID)
+    case me
+    case admin
+
+    var title: String {
+        switch self {
+        case .login: "Sign in"
+        case .queue: "Review queue"
+        case .detail: "Recommendation"
+        case .analytics: "Analytics"
+        case .users: "Users"
+        case .user: "User"
+        case .me: "Me"
+        case .admin: "Admin"
+        }
+    }
+}
+
 /// Everything the console shows, as a value. Views draw it; `reduce` changes it.
 struct AppState: Equatable {
-    enum Page: Equatable {
-        case login
-        case home
-    }
-
     struct LoginForm: Equatable {
         var server = TextField(label: "Server")
         var email = TextField(label: "Email")
@@ -28,7 +49,25 @@ struct AppState: Equatable {
         }
     }
 
-    var page: Page = .login
+    struct Toast: Equatable {
+        var text: String
+        var isError: Bool
+    }
+
+    /// A one-line editor at the bottom: the `/` filter, the `:` palette, a search or a file path.
+    struct InputLine: Equatable {
+        enum Purpose: Equatable {
+            case filter, palette, userSearch, adminSearch, uploadPath
+        }
+
+        var purpose: Purpose
+        var field: TextField
+        /// Palette completions for what is typed.
+        var completions: [String] = []
+    }
+
+    var stack: [Route] = [.login]
+    var page: Route { stack.last ?? .login }
     var login = LoginForm()
     /// The signed-in user, once loaded.
     var me: User?
@@ -36,13 +75,26 @@ struct AppState: Equatable {
     var showHelp = false
     var busy: String?
     var toast: Toast?
-    var lastUpdated: Date?
     var shouldQuit = false
+    var input: InputLine?
+    var dialog: Dialog?
+    /// Seconds between automatic refreshes of the current list (0: never).
+    var refreshInterval: Int = 30
+    var paused = false
+    /// The server could not be reached on the last call.
+    var offline: String?
+    /// Animation tick for the spinner (advanced by the loop).
+    var tick = 0
+    /// ASCII-only symbols (`--ascii`).
+    var ascii = false
 
-    struct Toast: Equatable {
-        var text: String
-        var isError: Bool
-    }
+    var queue = QueueScreen()
+    var detail = DetailScreen()
+    var analytics = AnalyticsScreen()
+    var users = UsersScreen()
+    var user = UserScreen()
+    var mine = MeScreen()
+    var admin = AdminScreen()
 
     init(server: String, email: String = "") {
         self.server = server
@@ -50,18 +102,301 @@ struct AppState: Equatable {
         self.login.email = TextField(label: "Email", text: email)
         self.login.focus = email.isEmpty ? 1 : 2
     }
+
+    var isStaff: Bool { (me?.role ?? .user) >= .operator }
+    var isAdmin: Bool { me?.role == .admin }
+
+    /// The page a signed-in user starts on.
+    var homePage: Route { isStaff ? .queue : .me }
+
+    /// Breadcrumbs: `Review queue › Recommendation`.
+    var breadcrumbs: String { stack.map(\.title).joined(separator: " › ") }
 }
 
-/// What can happen: a key, or a result coming back from the network.
+// MARK: - Screens
+
+/// Status tabs of the queue.
+enum QueueTab: Int, CaseIterable, Equatable {
+    case pending, approved, rejected, all
+
+    var title: String {
+        switch self {
+        case .pending: "Pending"
+        case .approved: "Approved"
+        case .rejected: "Rejected"
+        case .all: "All"
+        }
+    }
+
+    var status: RecommendationStatus? {
+        switch self {
+        case .pending: .pending
+        case .approved: .approved
+        case .rejected: .rejected
+        case .all: nil
+        }
+    }
+}
+
+struct QueueScreen: Equatable {
+    static let columns = [
+        TableColumn("Status", key: "status", width: .fixed(10)),
+        TableColumn("Type", key: "type", width: .fixed(9)),
+        TableColumn("Persona", key: "persona", width: .flex(min: 10)),
+        TableColumn("User", key: "user", width: .flex(min: 10)),
+        TableColumn("Title", key: "title", width: .flex(min: 16)),
+        TableColumn("Created", key: "created", width: .fixed(16)),
+    ]
+    /// Column index → the server's sort field (so a sort also reorders what is fetched).
+    static let serverSort: [ReviewQueueQuery.SortField?] = [.status, .type, .persona, .user, nil, .createdAt]
+
+    var tab: QueueTab = .pending
+    var table = TableModel(columns: QueueScreen.columns, sortColumn: 5, descending: true)
+    var items: [UUID: ReviewItem] = [:]
+    var total = 0
+    var loading = false
+    var lastUpdated: Date?
+    /// How many rows one fetch asks for.
+    var pageSize = 500
+
+    var query: ReviewQueueQuery {
+        var query = ReviewQueueQuery(status: tab.status, limit: pageSize)
+        if let field = Self.serverSort[table.sortColumn] {
+            query.sort = field
+            query.descending = table.descending
+        }
+        return query
+    }
+
+    var markedIDs: [UUID] { table.markedRows.compactMap { UUID(uuidString: $0.id) } }
+}
+
+struct DetailScreen: Equatable {
+    enum Pane: Int, Equatable {
+        case content, trace, history
+    }
+
+    var id: UUID?
+    var detail: ReviewDetail?
+    var pane: Pane = .content
+    var text = TextViewModel()
+    var tree = TreeModel()
+    var loading = false
+}
+
+struct AnalyticsScreen: Equatable {
+    /// Days back from today; cycles with `d`.
+    static let ranges = [7, 30, 90, 365]
+    var rangeIndex = 1
+    var report: AnalyticsReport?
+    var loading = false
+    var lastUpdated: Date?
+
+    var days: Int { Self.ranges[rangeIndex] }
+}
+
+struct UsersScreen: Equatable {
+    static let columns = [
+        TableColumn("Name", key: "name", width: .flex(min: 10)),
+        TableColumn("Email", key: "email", width: .flex(min: 14)),
+        TableColumn("Role", key: "role", width: .fixed(8)),
+        TableColumn("Persona", key: "persona", width: .flex(min: 10)),
+        TableColumn("Consent", key: "consent", width: .fixed(7)),
+    ]
+    var table = TableModel(columns: UsersScreen.columns)
+    var search = ""
+    var loading = false
+    var rows: [UUID: OperatorUserRow] = [:]
+}
+
+struct UserScreen: Equatable {
+    enum Tab: Int, CaseIterable, Equatable {
+        case overview, signals, history, uploads, recommendations
+
+        var title: String {
+            switch self {
+            case .overview: "Overview"
+            case .signals: "Signals 30d/180d"
+            case .history: "Persona history"
+            case .uploads: "Uploads"
+            case .recommendations: "Recommendations"
+            }
+        }
+    }
+
+    var id: UUID?
+    var tab: Tab = .overview
+    var detail: OperatorUserDetail?
+    var profile: Profile?
+    var history: [PersonaHistoryEntry] = []
+    var recommendations: [Recommendation] = []
+    var text = TextViewModel()
+    var loading = false
+    var ascii = false
+}
+
+struct MeScreen: Equatable {
+    static let columns = [
+        TableColumn("Type", key: "type", width: .fixed(9)),
+        TableColumn("Title", key: "title", width: .flex(min: 20)),
+        TableColumn("Since", key: "since", width: .fixed(11)),
+    ]
+    var profile: Profile?
+    var consent: ConsentStatus?
+    var uploads: [Upload] = []
+    var recommendations: [UUID: Recommendation] = [:]
+    var table = TableModel(columns: MeScreen.columns)
+    var loading = false
+    var uploading: String?
+}
+
+struct AdminScreen: Equatable {
+    enum Tab: Int, CaseIterable, Equatable {
+        case users, audit
+        var title: String { self == .users ? "Users and roles" : "Audit log" }
+    }
+
+    static let userColumns = [
+        TableColumn("Email", key: "email", width: .flex(min: 16)),
+        TableColumn("Name", key: "name", width: .flex(min: 8)),
+        TableColumn("Role", key: "role", width: .fixed(8)),
+        TableColumn("Locked", key: "locked", width: .fixed(6)),
+        TableColumn("Created", key: "created", width: .fixed(10)),
+    ]
+    static let auditColumns = [
+        TableColumn("At", key: "at", width: .fixed(19)),
+        TableColumn("Action", key: "action", width: .flex(min: 16)),
+        TableColumn("Outcome", key: "outcome", width: .fixed(9)),
+        TableColumn("Actor", key: "actor", width: .fixed(8)),
+        TableColumn("Target", key: "target", width: .flex(min: 10)),
+    ]
+    var tab: Tab = .users
+    var users = TableModel(columns: AdminScreen.userColumns)
+    var audit = TableModel(columns: AdminScreen.auditColumns, sortColumn: 0, descending: true)
+    var userRows: [UUID: User] = [:]
+    var search = ""
+    var loading = false
+}
+
+// MARK: - Dialogs
+
+/// A modal dialog; while one is open it receives every key.
+enum Dialog: Equatable {
+    /// Approve or reject several items: says what happens to how many (with the first titles). Large batches ask
+    /// to type the count.
+    case bulk(BulkDialog)
+    /// Reject: a reason code and text are required.
+    case reject(RejectDialog)
+    /// Edit title, content and rationale before approving.
+    case modify(ModifyDialog)
+    /// Grant or revoke consent, with what it means.
+    case consent(ConsentDialog)
+    /// Lock or unlock an account.
+    case lock(userID: UUID, email: String, lock: Bool)
+    /// Rate a recommendation.
+    case feedback(FeedbackDialog)
+    /// A message (results of a bulk action, conflicts).
+    case message(title: String, lines: [String])
+}
+
+struct BulkDialog: Equatable {
+    static let typeCountAbove = 25
+    var action: ReviewAction
+    var ids: [UUID]
+    var titles: [String]
+    /// For rejections: the reason chosen in a previous step.
+    var reasonCode: RejectionReason?
+    var reason: String?
+    /// Large batches: the count typed to confirm.
+    var typed = TextField(label: "Type the count")
+
+    var needsTypedCount: Bool { ids.count > Self.typeCountAbove }
+}
+
+struct RejectDialog: Equatable {
+    /// One id, or the marked ids (then a bulk preview follows).
+    var ids: [UUID]
+    var versions: [UUID: Int]
+    var titles: [String]
+    var reason = ChoiceField(label: "Reason", options: RejectionReason.allCases.map(\.rawValue))
+    var text = TextField(label: "Why")
+    var focus = 0
+    var error: String?
+}
+
+struct ModifyDialog: Equatable {
+    var id: UUID
+    var version: Int
+    var title: TextField
+    var content: TextField
+    var rationale: TextField
+    var focus = 0
+
+    var fieldCount: Int { 3 }
+}
+
+struct ConsentDialog: Equatable {
+    var grant: Bool
+    var deleteData = ChoiceField(label: "Your data", options: ["keep it", "delete it"])
+}
+
+struct FeedbackDialog: Equatable {
+    var id: UUID
+    var title: String
+    var rating = ChoiceField(label: "Rating", options: ["1", "2", "3", "4", "5"], selected: 4)
+    var helpful = ChoiceField(label: "Helpful", options: ["yes", "no"])
+    var comment = TextField(label: "Comment")
+    var focus = 0
+}
+
+// MARK: - Actions and effects
+
+/// What can happen: a key, a timer, or a result coming back from the network.
 enum Action: Equatable {
     case key(Key)
+    /// Once a second: ticks the clock, triggers periodic refresh.
+    case tick(Date)
     case signedIn(User, server: String)
     case signInFailed(String)
     case meLoaded(User)
     case meFailed(String, signedOut: Bool)
     case signedOut
+    case queueLoaded(Page<ReviewItem>, at: Date)
+    case detailLoaded(ReviewDetail)
+    case decided(Recommendation, verb: String)
+    /// A single decision failed; `conflict` when someone else decided first (409).
+    case decisionFailed(UUID, message: String, conflict: Bool)
+    case bulkDone(BulkReviewResult, action: ReviewAction)
+    case analyticsLoaded(AnalyticsReport, at: Date)
+    case usersLoaded(Page<OperatorUserRow>)
+    case userLoaded(UserBundle)
+    case mineLoaded(MineBundle)
+    case consentChanged(ConsentStatus, message: String)
+    case feedbackSent(UUID)
+    case uploaded(Upload)
+    case adminUsersLoaded(Page<User>)
+    case auditLoaded(Page<AuditEntry>)
+    case lockChanged(User)
+    /// A call failed: a toast, or the login screen when the session is gone.
+    case failed(String, signedOut: Bool, offline: Bool)
     /// Bookkeeping: a background effect finished (the loop counts work in flight).
     case effectFinished
+}
+
+/// A user's record as the operator's user screen shows it.
+struct UserBundle: Equatable {
+    var detail: OperatorUserDetail
+    var profile: Profile?
+    var history: [PersonaHistoryEntry]
+    var recommendations: [Recommendation]
+}
+
+/// The signed-in user's own data.
+struct MineBundle: Equatable {
+    var profile: Profile?
+    var consent: ConsentStatus
+    var recommendations: [Recommendation]
+    var uploads: [Upload]
 }
 
 /// Work the reducer asks for; the run loop performs it off the terminal thread.
@@ -69,147 +404,20 @@ enum Effect: Equatable {
     case signIn(server: String, email: String, password: String)
     case loadMe
     case signOut
-}
-
-/// Commands of the screens, bound to keys in `Keymap`.
-enum LoginCommand: Equatable, Sendable {
-    case nextField, previousField, submit, quit, help
-}
-
-enum HomeCommand: Equatable, Sendable {
-    case help, refresh, signOut, quit
-}
-
-/// The key registries: one per screen, the source of dispatch, `?` help and the hint bar.
-enum Keymap {
-    static let login = KeyRegistry<LoginCommand>(
-        title: "Sign in",
-        [
-            KeyBinding([.enter], "Sign in (or go to the next empty field)", .submit, hint: "sign in"),
-            KeyBinding([.tab, .down], "Next field", .nextField, hint: "next field"),
-            KeyBinding([.backTab, .up], "Previous field", .previousField),
-            KeyBinding([.function(1)], "Help: every key of this screen", .help, hint: "help"),
-            KeyBinding([.escape, .ctrl("c")], "Quit", .quit, hint: "quit"),
-        ])
-
-    static let home = KeyRegistry<HomeCommand>(
-        title: "Home",
-        [
-            KeyBinding([.char("?")], "Help: every key of this screen", .help, hint: "help"),
-            KeyBinding([.char("r"), .function(5)], "Refresh your account details", .refresh, hint: "refresh"),
-            KeyBinding([.char("L")], "Log out of this session (server side too)", .signOut, hint: "log out"),
-            KeyBinding([.char("q"), .ctrl("c")], "Quit", .quit, hint: "quit"),
-        ])
-}
-
-/// The pure state machine of the console.
-func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
-    switch action {
-    case .key(let key):
-        return handleKey(&state, key)
-    case .signedIn(let user, let server):
-        state.me = user
-        state.server = server
-        state.page = .home
-        state.busy = nil
-        state.login.password = TextField(label: "Password", isSecret: true)
-        state.login.error = nil
-        state.lastUpdated = Date()
-        state.toast = .init(text: "Signed in as \(user.email ?? user.id.uuidString)", isError: false)
-        return []
-    case .signInFailed(let message):
-        state.busy = nil
-        state.login.error = message
-        return []
-    case .meLoaded(let user):
-        state.me = user
-        state.busy = nil
-        state.lastUpdated = Date()
-        if state.page == .login { state.page = .home }
-        return []
-    case .meFailed(let message, let signedOut):
-        state.busy = nil
-        if signedOut {
-            state.page = .login
-            state.me = nil
-            state.login.error = message
-        } else {
-            state.toast = .init(text: message, isError: true)
-        }
-        return []
-    case .effectFinished:
-        return []
-    case .signedOut:
-        state.busy = nil
-        state.me = nil
-        state.page = .login
-        state.login.focus = state.login.email.text.isEmpty ? 1 : 2
-        state.toast = .init(text: "Signed out", isError: false)
-        return []
-    }
-}
-
-private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-    if key == .resize { return [] }
-    if state.showHelp {
-        // Any key closes help; it is not passed on.
-        state.showHelp = false
-        return []
-    }
-    state.toast = nil
-    switch state.page {
-    case .login:
-        if let command = Keymap.login.command(for: key) {
-            switch command {
-            case .nextField:
-                state.login.focus = (state.login.focus + 1) % 3
-            case .previousField:
-                state.login.focus = (state.login.focus + 2) % 3
-            case .help:
-                state.showHelp = true
-            case .quit:
-                state.shouldQuit = true
-            case .submit:
-                guard state.busy == nil else { return [] }
-                let server = state.login.server.text.trimmingCharacters(in: .whitespaces)
-                let email = state.login.email.text.trimmingCharacters(in: .whitespaces)
-                let password = state.login.password.text
-                if server.isEmpty || URL(string: server)?.scheme == nil {
-                    state.login.focus = 0
-                    state.login.error = "Server must be a URL such as http://127.0.0.1:8000"
-                    return []
-                }
-                if email.isEmpty {
-                    state.login.focus = 1
-                    return []
-                }
-                if password.isEmpty {
-                    state.login.focus = 2
-                    return []
-                }
-                state.login.error = nil
-                state.busy = "Signing in…"
-                return [.signIn(server: server, email: email, password: password)]
-            }
-            return []
-        }
-        state.login.withFocused { $0.handle(key) }
-        return []
-    case .home:
-        guard let command = Keymap.home.command(for: key) else { return [] }
-        switch command {
-        case .help:
-            state.showHelp = true
-            return []
-        case .refresh:
-            state.busy = "Refreshing…"
-            return [.loadMe]
-        case .signOut:
-            state.busy = "Signing out…"
-            return [.signOut]
-        case .quit:
-            state.shouldQuit = true
-            return []
-        }
-    }
+    case loadQueue(ReviewQueueQuery)
+    case loadDetail(UUID)
+    case approve(UUID, version: Int)
+    case reject(UUID, version: Int, reason: RejectionReason, text: String)
+    case modify(UUID, ReviewDecisionRequest)
+    case bulk(BulkReviewRequest)
+    case loadAnalytics(from: Day, to: Day)
+    case loadUsers(query: String)
+    case loadUser(UUID)
+    case loadMine
+    case setConsent(grant: Bool, deleteData: Bool)
+    case feedback(UUID, FeedbackRequest)
+    case upload(path: String)
+    case loadAdminUsers(query: String)
+    case loadAudit
+    case setLock(UUID, lock: Bool)
 }

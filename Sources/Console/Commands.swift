@@ -9,7 +9,7 @@ struct SpendSenseConsole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spendsense",
         abstract: "The SpendSense console: review recommendations, watch analytics, manage your data.",
-        subcommands: [TUI.self, Login.self, Logout.self, WhoAmI.self, Demo.self],
+        subcommands: [TUI.self, Login.self, Logout.self, WhoAmI.self, Review.self, Analytics.self, UploadFile.self, ConsentCommand.self, Demo.self],
         defaultSubcommand: TUI.self
     )
 }
@@ -79,7 +79,6 @@ struct TUI: AsyncParsableCommand {
         var state = AppState(server: serverText, email: saved?.email ?? "")
         let client = try? await global.savedClient()
         if client != nil {
-            state.page = .home
             state.busy = "Loading your account…"
         }
         let effects = LiveEffects(client: client, credentials: global.store)

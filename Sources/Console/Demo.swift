@@ -69,7 +69,6 @@ struct Demo: AsyncParsableCommand {
         let effects = LiveEffects(client: client, credentials: store)
         await effects.attachPersistence(client, server: url.absoluteString, email: response.email ?? email)
         var state = AppState(server: url.absoluteString, email: response.email ?? email)
-        state.page = .home
         state.busy = "Loading your account…"
         runConsole(state: state, effects: effects, theme: display.theme, initial: [.loadMe])
     }

@@ -37,6 +37,8 @@ final class ConsoleLoop {
     private var lastSecond = -1
 
     init(state: AppState, screen: any Screen, runner: any EffectRunner, theme: Theme) {
+        var state = state
+        state.ascii = theme.ascii
         self.state = state
         self.screen = screen
         self.runner = runner
@@ -64,7 +66,7 @@ final class ConsoleLoop {
     /// Draws the current state.
     func draw() {
         let size = screen.size
-        screen.draw(render(state, width: size.width, height: size.height, theme: theme))
+        screen.draw(render(&state, width: size.width, height: size.height, theme: theme))
     }
 
     /// Runs until the state asks to quit (or `until` returns true, for tests).
@@ -85,10 +87,12 @@ final class ConsoleLoop {
                 send(.key(key))
                 changed = true
             }
-            // The "updated N s ago" label ticks once a second.
-            let second = Int(Date().timeIntervalSince1970)
+            // Once a second: the "updated N s ago" label, the spinner and periodic refresh.
+            let now = Date()
+            let second = Int(now.timeIntervalSince1970)
             if second != lastSecond {
                 lastSecond = second
+                send(.tick(now))
                 changed = true
             }
             if changed { draw() }
@@ -112,8 +116,7 @@ final class LiveEffects: EffectRunner {
     var currentClient: APIClient? { client.withLock { $0 } }
 
     func run(_ effect: Effect) async -> Action? {
-        switch effect {
-        case .signIn(let server, let email, let password):
+        if case .signIn(let server, let email, let password) = effect {
             guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
             let client = APIClient(baseURL: url)
             do {
@@ -127,6 +130,23 @@ final class LiveEffects: EffectRunner {
             } catch {
                 return .signInFailed(String(describing: error))
             }
+        }
+        if case .signOut = effect {
+            if let client = currentClient { try? await client.logout() }
+            credentials?.clearTokens()
+            return .signedOut
+        }
+        if case .upload(let path) = effect {
+            // Read the file here, so a bad path is a clear message rather than a failed request.
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return .failed("Cannot read \(path)", signedOut: false, offline: false)
+            }
+            guard data.count <= 10 * 1024 * 1024 else {
+                return .failed("\((path as NSString).lastPathComponent) is larger than 10 MB", signedOut: false, offline: false)
+            }
+            return await call { try await .uploaded($0.upload(fileName: (path as NSString).lastPathComponent, data: data)) }
+        }
+        switch effect {
         case .loadMe:
             guard let client = currentClient else { return .meFailed("Not signed in", signedOut: true) }
             do {
@@ -137,11 +157,97 @@ final class LiveEffects: EffectRunner {
             } catch {
                 return .meFailed(String(describing: error), signedOut: false)
             }
-        case .signOut:
-            if let client = currentClient { try? await client.logout() }
-            credentials?.clearTokens()
-            return .signedOut
+        case .loadQueue(let query):
+            return await call { try await .queueLoaded($0.reviewQueue(query), at: Date()) }
+        case .loadDetail(let id):
+            return await call { try await .detailLoaded($0.reviewDetail(id: id)) }
+        case .approve(let id, let version):
+            return await decision(id) { try await .decided($0.approve(id, version: version), verb: "Approved") }
+        case .reject(let id, let version, let reason, let text):
+            return await decision(id) { try await .decided($0.reject(id, reasonCode: reason, reason: text, version: version), verb: "Rejected") }
+        case .modify(let id, let changes):
+            return await decision(id) { try await .decided($0.modify(id, changes), verb: "Saved") }
+        case .bulk(let request):
+            return await call { try await .bulkDone($0.bulkReview(request), action: request.action) }
+        case .loadAnalytics(let from, let to):
+            return await call { try await .analyticsLoaded($0.analytics(from: from, to: to), at: Date()) }
+        case .loadUsers(let query):
+            return await call { try await .usersLoaded($0.operatorUsers(query: query, limit: 500)) }
+        case .loadUser(let id):
+            return await call { client in
+                let detail = try await client.operatorUser(id: id)
+                // A user without processed data has no profile yet; that is not an error here.
+                let profile = try? await client.profile(userID: id)
+                let history = (try? await client.personaHistory(userID: id, limit: 100))?.items ?? []
+                let recommendations = (try? await client.recommendations(userID: id, limit: 100))?.items ?? []
+                return .userLoaded(UserBundle(detail: detail, profile: profile, history: history, recommendations: recommendations))
+            }
+        case .loadMine:
+            return await call { client in
+                let me = try await client.me()
+                let consent = try await client.consent()
+                let profile = consent.granted ? try? await client.profile(userID: me.id) : nil
+                let recommendations = consent.granted ? (try? await client.myRecommendations(limit: 200))?.items ?? [] : []
+                let uploads = (try? await client.uploads(limit: 5))?.items ?? []
+                return .mineLoaded(MineBundle(profile: profile, consent: consent, recommendations: recommendations, uploads: uploads))
+            }
+        case .setConsent(let grant, let deleteData):
+            return await call { client in
+                if grant { return .consentChanged(try await client.grantConsent(), message: "Consent granted") }
+                let result = try await client.revokeConsent(deleteData: deleteData)
+                return .consentChanged(result.consent, message: deleteData ? "Consent revoked and your data deleted" : "Consent revoked")
+            }
+        case .feedback(let id, let request):
+            return await call { client in
+                _ = try await client.feedback(recommendationID: id, request)
+                return .feedbackSent(id)
+            }
+        case .loadAdminUsers(let query):
+            return await call { try await .adminUsersLoaded($0.adminUsers(query: query, limit: 500)) }
+        case .loadAudit:
+            return await call { try await .auditLoaded($0.audit(AuditQuery(limit: 500))) }
+        case .setLock(let id, let lock):
+            return await call { try await .lockChanged(lock ? $0.lock(userID: id) : $0.unlock(userID: id)) }
+        case .signIn, .signOut, .upload:
+            return nil
         }
+    }
+
+    /// Runs a call with the current client, turning errors into a `failed` action.
+    private func call(_ body: (APIClient) async throws -> Action) async -> Action {
+        guard let client = currentClient else { return .failed("Not signed in", signedOut: true, offline: false) }
+        do {
+            return try await body(client)
+        } catch let error as APIError {
+            return Self.failure(error)
+        } catch {
+            return .failed(String(describing: error), signedOut: false, offline: false)
+        }
+    }
+
+    /// A decision call: a 409 is a conflict (someone else decided first), not a plain failure.
+    private func decision(_ id: UUID, _ body: (APIClient) async throws -> Action) async -> Action {
+        guard let client = currentClient else { return .failed("Not signed in", signedOut: true, offline: false) }
+        do {
+            return try await body(client)
+        } catch let error as APIError where error.status == 409 {
+            return .decisionFailed(id, message: Self.message(for: error), conflict: true)
+        } catch let error as APIError {
+            if case .failed(let message, false, false) = Self.failure(error) { return .decisionFailed(id, message: message, conflict: false) }
+            return Self.failure(error)
+        } catch {
+            return .decisionFailed(id, message: String(describing: error), conflict: false)
+        }
+    }
+
+    static func failure(_ error: APIError) -> Action {
+        let signedOut = error.status == 401 || error == .notSignedIn
+        let offline: Bool
+        switch error {
+        case .transport, .timeout: offline = true
+        default: offline = false
+        }
+        return .failed(offline ? "Cannot reach the server" : message(for: error), signedOut: signedOut, offline: offline)
     }
 
     /// Saves tokens whenever the client signs in or refreshes.

@@ -2,8 +2,9 @@ import Foundation
 import Models
 import TerminalUI
 
-/// Draws the whole state into a canvas of the screen's size.
-func render(_ state: AppState, width: Int, height: Int, theme: Theme, now: Date = Date()) -> Canvas {
+/// Draws the whole state into a canvas of the screen's size. Tables and trees keep their scroll position in
+/// the state, so drawing takes the state `inout`.
+func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now: Date = Date()) -> Canvas {
     var canvas = Canvas(width: width, height: height)
     guard width >= 20, height >= 6 else {
         for (row, line) in TextWidth.wrap("Window too small", width: width).prefix(height).enumerated() {
@@ -11,38 +12,74 @@ func render(_ state: AppState, width: Int, height: Int, theme: Theme, now: Date 
         }
         return canvas
     }
-    let crumb = state.page == .login ? "Sign in" : "Home"
     let who = state.me.map { "\($0.email ?? $0.id.uuidString) (\($0.role.rawValue))" } ?? "not signed in"
-    Widgets.bar("SpendSense › \(crumb)   \(who)", into: &canvas, y: 0, style: theme.title)
+    Widgets.bar("SpendSense › \(state.breadcrumbs)", into: &canvas, y: 0, style: theme.title)
+    canvas.put(who + " ", x: max(0, width - TextWidth.of(who) - 1), y: 0, style: theme.title)
 
+    // Body: rows 1 ..< height - 2 (then the status line and the hint bar).
+    let top = 1
+    var bodyHeight = height - 3
+    if let offline = state.offline {
+        canvas.fill(x: 0, y: top, width: width, height: 1, style: theme.warning)
+        canvas.put(" \(theme.ascii ? "!" : "⚠") \(offline) — showing the last data received; r retries", x: 0, y: top, style: theme.warning)
+        bodyHeight -= 1
+    }
+    let bodyTop = state.offline == nil ? top : top + 1
     switch state.page {
     case .login: drawLogin(state, into: &canvas, theme: theme)
-    case .home: drawHome(state, into: &canvas, theme: theme, now: now)
+    case .queue: drawQueue(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme, now: now)
+    case .detail: drawDetail(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
+    case .analytics: drawAnalytics(state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme, now: now)
+    case .users: drawUsers(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
+    case .user: drawUser(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
+    case .me: drawMe(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
+    case .admin: drawAdmin(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
     }
 
-    // Status line: work in flight or the last result.
-    if let busy = state.busy {
-        canvas.put((theme.ascii ? "* " : "◌ ") + busy, x: 1, y: height - 2, style: theme.muted)
-    } else if let toast = state.toast {
-        let mark = toast.isError ? (theme.ascii ? "x " : "✗ ") : (theme.ascii ? "+ " : "✓ ")
-        canvas.put(mark + toast.text, x: 1, y: height - 2, style: toast.isError ? theme.error : theme.success)
+    // Status line: the input line, work in flight, or nothing (toasts float above it).
+    let statusY = height - 2
+    if let input = state.input {
+        canvas.fill(x: 0, y: statusY, width: width, height: 1)
+        let prompt = input.purpose == .palette ? ":" : input.purpose == .filter ? "/" : input.purpose == .uploadPath ? "Upload file: " : "Search: "
+        let field = TextField(label: prompt, text: input.field.text)
+        var positioned = field
+        positioned.cursor = input.field.cursor
+        positioned.draw(into: &canvas, x: 0, y: statusY, labelWidth: TextWidth.of(prompt), fieldWidth: max(10, width - TextWidth.of(prompt) - 1), focused: true, theme: theme)
+        if input.purpose == .palette, !input.completions.isEmpty {
+            let hint = "Tab: " + input.completions.prefix(6).joined(separator: "  ")
+            canvas.put(hint, x: max(0, width - TextWidth.of(hint) - 1), y: statusY, style: theme.muted)
+        }
+    } else if let busy = state.busy {
+        canvas.put(Widgets.spinner(tick: state.tick, ascii: theme.ascii) + " " + busy, x: 1, y: statusY, style: theme.muted)
     }
 
-    let hints = state.page == .login ? Keymap.login.hints : Keymap.home.hints
-    Widgets.hintBar(hints, into: &canvas, y: height - 1, theme: theme)
+    let help = Keymap.help(for: state.page)
+    Widgets.hintBar(help.hints, into: &canvas, y: height - 1, theme: theme)
 
+    if let toast = state.toast, state.input == nil, state.dialog == nil {
+        Widgets.toast(toast.text, isError: toast.isError, into: &canvas, theme: theme)
+    }
+    if let dialog = state.dialog { drawDialog(dialog, into: &canvas, theme: theme) }
     if state.showHelp {
-        let lines: [(String, String)] =
-            state.page == .login ? Keymap.login.helpLines : Keymap.home.helpLines
-        let keyWidth = lines.map { TextWidth.of($0.0) }.max() ?? 0
-        var body = lines.map { (TextWidth.pad($0.0, to: keyWidth) + "  " + $0.1, theme.text) }
+        let keyWidth = help.lines.map { TextWidth.of($0.keys) }.max() ?? 0
+        var body = help.lines.map { (TextWidth.pad($0.keys, to: keyWidth) + "  " + $0.help, theme.text) }
         body.append(("", theme.text))
         body.append(("Press any key to close", theme.muted))
-        let title = state.page == .login ? Keymap.login.title : Keymap.home.title
-        Widgets.dialog(title: "Keys · \(title)", lines: body, into: &canvas, theme: theme)
+        Widgets.dialog(title: "Keys · \(help.title)", lines: body, into: &canvas, theme: theme)
     }
+    if theme.ascii { canvas.foldToASCII() }
     return canvas
 }
+
+/// "updated 12 s ago", or the paused / off state of periodic refresh.
+private func freshness(_ date: Date?, state: AppState, now: Date) -> String {
+    guard let date else { return "loading…" }
+    let seconds = max(0, Int(now.timeIntervalSince(date)))
+    let refresh = state.paused ? " · refresh paused" : state.refreshInterval == 0 ? "" : " · every \(state.refreshInterval) s"
+    return "updated \(seconds) s ago\(refresh)"
+}
+
+// MARK: - Login
 
 private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Theme) {
     let boxWidth = min(canvas.width - 4, 64)
@@ -66,51 +103,297 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
     }
 }
 
-private func drawHome(_ state: AppState, into canvas: inout Canvas, theme: Theme, now: Date) {
-    guard let me = state.me else {
-        canvas.put("Loading your account…", x: 2, y: 2, style: theme.muted)
+// MARK: - Queue
+
+private func drawQueue(_ state: inout AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme, now: Date) {
+    let width = canvas.width
+    let titles = QueueTab.allCases.map { tab in tab == state.queue.tab ? "\(tab.title) \(state.queue.total)" : tab.title }
+    Widgets.tabs(titles, active: state.queue.tab.rawValue, into: &canvas, x: 1, y: y, theme: theme)
+    let fresh = state.queue.loading && state.queue.lastUpdated == nil ? "loading…" : freshness(state.queue.lastUpdated, state: state, now: now)
+    canvas.put(fresh, x: max(0, width - TextWidth.of(fresh) - 1), y: y, style: theme.muted)
+    Widgets.table(&state.queue.table, into: &canvas, x: 0, y: y + 1, width: width, height: height - 2, theme: theme)
+    let table = state.queue.table
+    var left = "\(table.visible.count) shown"
+    if table.rows.count < state.queue.total { left += " of \(state.queue.total) (first \(table.rows.count) loaded)" }
+    if !table.filter.isEmpty { left += " · filter “\(table.filter)”" }
+    if !table.marked.isEmpty { left += " · \(table.marked.count) marked" }
+    Widgets.statusBar(left: left, right: "", into: &canvas, y: y + height - 1, theme: theme, leftStyle: table.marked.isEmpty ? theme.muted : theme.marked)
+}
+
+// MARK: - Detail
+
+private func drawDetail(_ state: inout AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme) {
+    let width = canvas.width
+    guard state.detail.detail != nil else {
+        canvas.put(state.detail.loading ? "Loading…" : "Nothing to show.", x: 2, y: y + 1, style: theme.muted)
         return
     }
-    var y = 2
-    canvas.put("Signed in", x: 2, y: y, style: theme.emphasis)
-    y += 2
-    let rows: [(String, String)] = [
-        ("Email", me.email ?? "—"),
-        ("Name", me.name ?? "—"),
-        ("Role", roleDescription(me.role)),
-        ("User id", me.id.uuidString.lowercased()),
-        ("Phone", me.phoneNumber ?? "—"),
-        ("Member since", me.createdAt.formatted(date: .abbreviated, time: .omitted)),
-        ("Server", state.server),
-    ]
-    for (label, value) in rows where y < canvas.height - 3 {
-        canvas.put(TextWidth.pad(label, to: 14), x: 4, y: y, style: theme.muted)
-        canvas.put(value, x: 18, y: y, style: theme.text, maxWidth: canvas.width - 20)
-        y += 1
-    }
-    y += 1
-    if y < canvas.height - 3 {
-        let next =
-            switch me.role {
-            case .operator, .admin: "The review queue, analytics and user screens arrive with the next console release."
-            case .user: "Your profile, consent and recommendations arrive with the next console release."
-            }
-        for line in TextWidth.wrap(next, width: canvas.width - 6) where y < canvas.height - 3 {
-            canvas.put(line, x: 4, y: y, style: theme.muted)
-            y += 1
+    let panes = ["Content", "Decision trace", "History"]
+    Widgets.tabs(panes, active: state.detail.pane.rawValue, into: &canvas, x: 1, y: y, theme: theme)
+    let bodyY = y + 2
+    let bodyHeight = height - 2
+    switch state.detail.pane {
+    case .content, .history:
+        Widgets.textView(&state.detail.text, into: &canvas, x: 2, y: bodyY, width: width - 4, height: bodyHeight)
+    case .trace:
+        if width >= 120 {
+            // Wide terminals: the content stays visible beside the trace.
+            let left = width / 2 - 1
+            Widgets.textView(&state.detail.text, into: &canvas, x: 2, y: bodyY, width: left - 3, height: bodyHeight)
+            for row in bodyY..<(bodyY + bodyHeight) { canvas.put(theme.ascii ? "|" : "│", x: left, y: row, style: theme.border) }
+            Widgets.tree(&state.detail.tree, into: &canvas, x: left + 2, y: bodyY, width: width - left - 3, height: bodyHeight, theme: theme)
+        } else {
+            Widgets.tree(&state.detail.tree, into: &canvas, x: 1, y: bodyY, width: width - 2, height: bodyHeight, theme: theme)
         }
-    }
-    if let updated = state.lastUpdated {
-        let seconds = max(0, Int(now.timeIntervalSince(updated)))
-        let text = "updated \(seconds) s ago"
-        canvas.put(text, x: canvas.width - TextWidth.of(text) - 1, y: canvas.height - 2, style: theme.muted)
     }
 }
 
-private func roleDescription(_ role: Role) -> String {
-    switch role {
-    case .user: "user — sees own profile, consent and recommendations"
-    case .operator: "operator — reviews recommendations for consenting users"
-    case .admin: "admin — operator rights plus user and role administration"
+// MARK: - Analytics
+
+private func drawAnalytics(_ state: AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme, now: Date) {
+    let width = canvas.width
+    let header = "Last \(state.analytics.days) days (d changes)"
+    canvas.put(header, x: 1, y: y, style: theme.emphasis)
+    let fresh = freshness(state.analytics.lastUpdated, state: state, now: now)
+    canvas.put(fresh, x: max(0, width - TextWidth.of(fresh) - 1), y: y, style: theme.muted)
+    guard let report = state.analytics.report else {
+        canvas.put(state.analytics.loading ? "Loading…" : "No data.", x: 2, y: y + 2, style: theme.muted)
+        return
+    }
+    let wide = width >= 120
+    let columnWidth = wide ? (width - 3) / 2 : width - 2
+    let panelHeight = wide ? (height - 1) / 2 : (height - 1) / 4
+    func panel(_ index: Int) -> (x: Int, y: Int) {
+        wide ? (1 + (index % 2) * (columnWidth + 1), y + 1 + (index / 2) * panelHeight) : (1, y + 1 + index * panelHeight)
+    }
+    let c = report.coverage
+    let e = report.explainability
+    let p = report.performance
+    let g = report.engagement
+
+    // Coverage.
+    var origin = panel(0)
+    canvas.box(x: origin.x, y: origin.y, width: columnWidth, height: panelHeight, title: "Coverage", style: theme.border, ascii: theme.ascii)
+    var used = putWrapped(
+        "\(c.usersWithPersona) of \(c.usersTotal) users have a persona (\(percent(c.personaCoverage))) · \(c.usersWithThreeOrMoreSignals) with 3+ signals · \(c.usersConsenting) consenting",
+        into: &canvas, x: origin.x + 2, y: origin.y + 1, width: columnWidth - 4, lines: 2, style: theme.text)
+    let personas = c.personaDistribution.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+    Widgets.barChart(
+        personas.map { (PersonaID(rawValue: $0.key)?.title ?? $0.key, Double($0.value), String($0.value)) }, into: &canvas, x: origin.x + 2,
+        y: origin.y + 1 + used, width: columnWidth - 4, height: panelHeight - 2 - used, theme: theme)
+
+    // Explainability.
+    origin = panel(1)
+    canvas.box(x: origin.x, y: origin.y, width: columnWidth, height: panelHeight, title: "Explainability", style: theme.border, ascii: theme.ascii)
+    Widgets.barChart(
+        [
+            ("rationale cites data", e.rationaleShare * 100, "\(percent(e.rationaleShare)) (\(e.withDataCitingRationale)/\(e.recommendations))"),
+            ("complete trace", e.traceShare * 100, "\(percent(e.traceShare)) (\(e.withCompleteTrace)/\(e.recommendations))"),
+        ], into: &canvas, x: origin.x + 2, y: origin.y + 1, width: columnWidth - 4, height: panelHeight - 2, theme: theme)
+
+    // Performance.
+    origin = panel(2)
+    canvas.box(x: origin.x, y: origin.y, width: columnWidth, height: panelHeight, title: "Performance", style: theme.border, ascii: theme.ascii)
+    let job = p.jobP50Seconds.map { String(format: "job p50 %.2f s", $0) } ?? "no jobs yet"
+    let turnaround = p.reviewTurnaroundMedianHours.map { String(format: " · review turnaround %.1f h", $0) } ?? ""
+    used = putWrapped(
+        "\(job) · queue \(p.queueDepth) · dead \(p.deadLetters)\(turnaround)", into: &canvas, x: origin.x + 2, y: origin.y + 1, width: columnWidth - 4,
+        lines: 2, style: theme.text)
+    let routes = p.routes.sorted { $0.p95Milliseconds > $1.p95Milliseconds }.prefix(max(0, panelHeight - 2 - used))
+    Widgets.barChart(
+        routes.map { ("\($0.method) \($0.route.replacingOccurrences(of: "/api/v1", with: ""))", $0.p95Milliseconds, String(format: "p95 %.1f ms", $0.p95Milliseconds)) },
+        into: &canvas, x: origin.x + 2, y: origin.y + 1 + used, width: columnWidth - 4, height: panelHeight - 2 - used, theme: theme)
+
+    // Engagement.
+    origin = panel(3)
+    canvas.box(x: origin.x, y: origin.y, width: columnWidth, height: panelHeight, title: "Engagement", style: theme.border, ascii: theme.ascii)
+    let rating = g.averageRating.map { String(format: "rating %.1f/5", $0) } ?? "no ratings"
+    used = putWrapped(
+        "approved \(g.approved) · rejected \(g.rejected) · modified \(g.modified) · feedback \(g.feedbackCount) · \(rating) · helpful \(percent(g.helpfulShare))",
+        into: &canvas, x: origin.x + 2, y: origin.y + 1, width: columnWidth - 4, lines: 2, style: theme.text)
+    let sparkWidth = max(5, columnWidth - 16)
+    // One value per day of the range, zero on days without activity.
+    let byDay = Dictionary(g.daily.map { ($0.day, $0) }, uniquingKeysWith: { $1 })
+    let days = (0...max(0, report.to - report.from)).map { report.from.adding(days: $0) }
+    let series = days.map { byDay[$0] ?? DailyEngagement(day: $0) }
+    let lines: [(String, [Double])] = [
+        ("created ", series.map { Double($0.created) }), ("approved", series.map { Double($0.approved) }),
+        ("rejected", series.map { Double($0.rejected) }),
+    ]
+    for (offset, line) in lines.enumerated() where offset + 1 + used < panelHeight - 1 {
+        canvas.put(line.0, x: origin.x + 2, y: origin.y + 1 + used + offset, style: theme.muted)
+        let spark = Widgets.sparkline(line.1, width: sparkWidth, ascii: theme.ascii)
+        canvas.put(spark, x: origin.x + 12, y: origin.y + 1 + used + offset, style: theme.chart)
+        canvas.put(" \(Int(line.1.reduce(0, +)))", x: origin.x + 12 + TextWidth.of(spark), y: origin.y + 1 + used + offset, style: theme.muted)
+    }
+}
+
+/// Writes `text` wrapped to `width`, at most `lines` lines; returns the lines used.
+private func putWrapped(_ text: String, into canvas: inout Canvas, x: Int, y: Int, width: Int, lines: Int, style: Style) -> Int {
+    let wrapped = TextWidth.wrap(text, width: max(1, width)).prefix(lines)
+    for (offset, line) in wrapped.enumerated() { canvas.put(line, x: x, y: y + offset, style: style, maxWidth: width) }
+    return wrapped.count
+}
+
+// MARK: - Users
+
+private func drawUsers(_ state: inout AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme) {
+    let search = state.users.search.isEmpty ? "all users (s searches)" : "search “\(state.users.search)”"
+    canvas.put(search, x: 1, y: y, style: theme.muted)
+    Widgets.table(&state.users.table, into: &canvas, x: 0, y: y + 1, width: canvas.width, height: height - 1, theme: theme)
+}
+
+private func drawUser(_ state: inout AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme) {
+    Widgets.tabs(UserScreen.Tab.allCases.map(\.title), active: state.user.tab.rawValue, into: &canvas, x: 1, y: y, theme: theme)
+    if state.user.detail == nil {
+        canvas.put(state.user.loading ? "Loading…" : "Nothing to show.", x: 2, y: y + 2, style: theme.muted)
+        return
+    }
+    Widgets.textView(&state.user.text, into: &canvas, x: 2, y: y + 2, width: canvas.width - 4, height: height - 2)
+}
+
+// MARK: - Me
+
+private func drawMe(_ state: inout AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme) {
+    let width = canvas.width
+    var row = y
+    guard let consent = state.mine.consent else {
+        canvas.put(state.mine.loading ? "Loading…" : "Nothing to show.", x: 2, y: row + 1, style: theme.muted)
+        return
+    }
+    let consentText =
+        consent.granted
+        ? "Consent: granted\(consent.grantedAt.map { " on \(dayText($0))" } ?? "") — R revokes"
+        : "Consent: not granted — SpendSense does not analyse your data or show recommendations until you grant it (c)"
+    row += putWrapped(consentText, into: &canvas, x: 1, y: row, width: width - 2, lines: 2, style: consent.granted ? theme.success : theme.warning)
+    if let persona = state.mine.profile?.persona {
+        canvas.put("Persona: \(persona.title) (data as of \(persona.asOf))", x: 1, y: row, style: theme.emphasis, maxWidth: width - 2)
+        row += 1
+    }
+    if let w = state.mine.profile?.signals30d {
+        let line = "Last 30 days: spend \(money(w.totalSpend)) · income \(money(w.income.monthlyIncome))/month · card utilization \(percent(w.credit.maxUtilization)) · \(w.subscriptions.recurringMerchants.count) subscriptions"
+        canvas.put(line, x: 1, y: row, style: theme.text, maxWidth: width - 2)
+        row += 1
+    }
+    if let upload = state.mine.uploads.first {
+        canvas.put("Last upload: \(upload.fileName) · \(upload.status.rawValue) · \(timeText(upload.createdAt))", x: 1, y: row, style: theme.muted, maxWidth: width - 2)
+        row += 1
+    }
+    if let uploading = state.mine.uploading {
+        canvas.put(Widgets.spinner(tick: state.tick, ascii: theme.ascii) + " " + uploading, x: 1, y: row, style: theme.muted)
+        row += 1
+    }
+    row += 1
+    canvas.put("Your recommendations", x: 1, y: row, style: theme.emphasis)
+    row += 1
+    let tableHeight = max(2, (y + height) - row - (state.mine.table.currentRow == nil ? 0 : 5))
+    Widgets.table(&state.mine.table, into: &canvas, x: 0, y: row, width: width, height: tableHeight, theme: theme)
+    row += tableHeight
+    if let id = state.mine.table.currentID.flatMap(UUID.init(uuidString:)), let item = state.mine.recommendations[id], row < y + height {
+        let lines = (TextWidth.wrap(item.rationale, width: width - 4) + [item.disclaimer]).prefix(y + height - row - 1)
+        for (offset, line) in lines.enumerated() {
+            canvas.put(line, x: 2, y: row + 1 + offset, style: offset == lines.count - 1 ? theme.muted : theme.text, maxWidth: width - 4)
+        }
+    }
+}
+
+// MARK: - Admin
+
+private func drawAdmin(_ state: inout AppState, into canvas: inout Canvas, y: Int, height: Int, theme: Theme) {
+    Widgets.tabs(AdminScreen.Tab.allCases.map(\.title), active: state.admin.tab.rawValue, into: &canvas, x: 1, y: y, theme: theme)
+    if state.admin.tab == .users {
+        if !state.admin.search.isEmpty { canvas.put("search “\(state.admin.search)”", x: canvas.width / 2, y: y, style: theme.muted) }
+        Widgets.table(&state.admin.users, into: &canvas, x: 0, y: y + 1, width: canvas.width, height: height - 1, theme: theme)
+    } else {
+        Widgets.table(&state.admin.audit, into: &canvas, x: 0, y: y + 1, width: canvas.width, height: height - 1, theme: theme)
+    }
+}
+
+// MARK: - Dialogs
+
+private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Theme) {
+    let width = min(canvas.width - 4, 76)
+    switch dialog {
+    case .message(let title, let lines):
+        Widgets.dialog(title: title, lines: lines.map { ($0, theme.text) }, into: &canvas, theme: theme)
+    case .bulk(let bulk):
+        let verb = bulk.action == .approve ? "Approve" : "Reject"
+        var lines: [(String, Style)] = [
+            ("\(verb) \(bulk.ids.count) recommendation\(bulk.ids.count == 1 ? "" : "s"):", theme.emphasis),
+        ]
+        let shown = min(bulk.titles.count, max(1, canvas.height - 14))
+        for title in bulk.titles.prefix(shown) { lines.append(("  • " + TextWidth.truncate(title, to: width - 10), theme.text)) }
+        if bulk.titles.count > shown { lines.append(("  … and \(bulk.titles.count - shown) more", theme.muted)) }
+        if let code = bulk.reasonCode { lines.append(("Reason: \(code.rawValue) — \(bulk.reason ?? "")", theme.text)) }
+        lines.append(("", theme.text))
+        lines.append((
+            bulk.action == .approve ? "They become visible to their users at once." : "They will not be shown to their users.", theme.muted))
+        lines.append(("Items someone else decided meanwhile are left alone and listed.", theme.muted))
+        lines.append(("", theme.text))
+        if bulk.needsTypedCount {
+            lines.append(("Type \(bulk.ids.count) and press Enter to confirm, Esc to cancel: \(bulk.typed.text)_", theme.emphasis))
+        } else {
+            lines.append(("y confirms · n or Esc cancels", theme.emphasis))
+        }
+        Widgets.dialog(title: "\(verb) — preview", lines: lines, into: &canvas, theme: theme, minWidth: 40)
+    case .reject(let reject):
+        let frame = Widgets.dialog(
+            title: reject.ids.count == 1 ? "Reject" : "Reject \(reject.ids.count)",
+            lines: [
+                (TextWidth.truncate(reject.titles.first ?? "", to: width - 6) + (reject.ids.count > 1 ? " (+\(reject.ids.count - 1))" : ""), theme.emphasis),
+                ("", theme.text), ("", theme.text), ("", theme.text), ("", theme.text),
+                (reject.error ?? "←/→ picks the reason · Tab moves · Enter continues · Esc cancels", reject.error == nil ? theme.muted : theme.error),
+            ], into: &canvas, theme: theme, minWidth: width - 4)
+        reject.reason.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 8, fieldWidth: frame.width - 12, focused: reject.focus == 0, theme: theme)
+        reject.text.draw(into: &canvas, x: frame.x + 2, y: frame.y + 4, labelWidth: 8, fieldWidth: frame.width - 12, focused: reject.focus == 1, theme: theme)
+    case .modify(let modify):
+        let frame = Widgets.dialog(
+            title: "Edit recommendation",
+            lines: [("", theme.text), ("", theme.text), ("", theme.text), ("", theme.text), ("", theme.text), ("", theme.text),
+                    ("Tab moves · Enter saves (checked by the tone guardrail) · Esc cancels", theme.muted)],
+            into: &canvas, theme: theme, minWidth: width - 4)
+        let fields = [modify.title, modify.content, modify.rationale]
+        for (index, field) in fields.enumerated() {
+            field.draw(into: &canvas, x: frame.x + 2, y: frame.y + 2 + index * 2, labelWidth: 11, fieldWidth: frame.width - 15, focused: modify.focus == index, theme: theme)
+        }
+    case .consent(let consent):
+        var lines: [(String, Style)]
+        if consent.grant {
+            lines = [
+                ("Grant consent", theme.emphasis), ("", theme.text),
+                ("SpendSense will analyse the account data you upload to find patterns", theme.text),
+                ("(subscriptions, savings, credit use, income) and show you educational", theme.text),
+                ("content and offers that an operator has reviewed. You can revoke at any time.", theme.text),
+                ("", theme.text), ("y grants · n or Esc cancels", theme.emphasis),
+            ]
+        } else {
+            lines = [
+                ("Revoke consent", theme.emphasis), ("", theme.text),
+                ("SpendSense stops analysing your data and hides your recommendations.", theme.text),
+                ("Choose whether your uploaded data is kept or deleted now:", theme.text), ("", theme.text), ("", theme.text),
+                ("←/→ chooses · y revokes · n or Esc cancels", theme.emphasis),
+            ]
+        }
+        let frame = Widgets.dialog(title: "Consent", lines: lines, into: &canvas, theme: theme, minWidth: 60)
+        if !consent.grant {
+            consent.deleteData.draw(into: &canvas, x: frame.x + 2, y: frame.y + 6, labelWidth: 11, fieldWidth: 16, focused: true, theme: theme)
+        }
+    case .lock(_, let email, let lock):
+        Widgets.dialog(
+            title: lock ? "Lock account" : "Unlock account",
+            lines: [
+                ((lock ? "Lock " : "Unlock ") + email + "?", theme.emphasis), ("", theme.text),
+                (lock ? "Locking ends every session of this account at once." : "The account can sign in again.", theme.text),
+                ("", theme.text), ("y confirms · any other key cancels", theme.emphasis),
+            ], into: &canvas, theme: theme)
+    case .feedback(let feedback):
+        let frame = Widgets.dialog(
+            title: "Feedback",
+            lines: [(TextWidth.truncate(feedback.title, to: width - 6), theme.emphasis), ("", theme.text), ("", theme.text), ("", theme.text), ("", theme.text),
+                    ("Tab moves · ←/→ changes · Enter sends · Esc cancels", theme.muted)],
+            into: &canvas, theme: theme, minWidth: 50)
+        feedback.rating.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 9, fieldWidth: 12, focused: feedback.focus == 0, theme: theme)
+        feedback.helpful.draw(into: &canvas, x: frame.x + 2, y: frame.y + 4, labelWidth: 9, fieldWidth: 12, focused: feedback.focus == 1, theme: theme)
+        feedback.comment.draw(into: &canvas, x: frame.x + 2, y: frame.y + 5, labelWidth: 9, fieldWidth: frame.width - 13, focused: feedback.focus == 2, theme: theme)
     }
 }

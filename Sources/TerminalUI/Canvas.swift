@@ -48,7 +48,7 @@ public struct Cell: Sendable, Equatable, Hashable {
 public struct Canvas: Sendable, Equatable {
     public let width: Int
     public let height: Int
-    public private(set) var cells: [Cell]
+    public internal(set) var cells: [Cell]
 
     public init(width: Int, height: Int) {
         self.width = max(0, width)
@@ -141,5 +141,37 @@ public struct Canvas: Sendable, Equatable {
             result.append((x: index % width, y: index / width))
         }
         return result
+    }
+}
+
+extension Canvas {
+    /// Replaces common non-ASCII symbols and punctuation with ASCII look-alikes (`--ascii`): one cell for one
+    /// cell, so layout does not move. Other wide or non-ASCII characters become `?`.
+    public mutating func foldToASCII() {
+        for index in cells.indices {
+            let character = cells[index].character
+            guard !character.isASCII else { continue }
+            if cells[index].continuation { continue }
+            let replacement: Character =
+                switch character {
+                case "·", "•", "…": "."
+                case "—", "–", "─": "-"
+                case "→", "›", "▸", "▶": ">"
+                case "←", "‹", "◂": "<"
+                case "“", "”": "\""
+                case "‘", "’": "'"
+                case "✓": "+"
+                case "✗": "x"
+                case "▲": "^"
+                case "▼", "▾": "v"
+                case "µ": "u"
+                case "│": "|"
+                case "┌", "┐", "└", "┘": "+"
+                case "█": "#"
+                case "⚠": "!"
+                default: "?"
+                }
+            cells[index].character = replacement
+        }
     }
 }

@@ -14,6 +14,16 @@ public struct Theme: Sendable, Equatable {
     public var success: Style
     public var border: Style
     public var selection: Style
+    /// Table headers.
+    public var header: Style = Style(bold: true, underline: true)
+    /// Marked rows.
+    public var marked: Style = Style(foreground: .yellow, bold: true)
+    /// The active tab.
+    public var activeTab: Style = Style(foreground: .black, background: .cyan, bold: true)
+    /// Chart bars.
+    public var chart: Style = Style(foreground: .cyan)
+    /// Warnings (stale data, an unreachable server).
+    public var warning: Style = Style(foreground: .yellow, bold: true)
 
     /// Colors for terminals that have them.
     public static func standard(ascii: Bool = false) -> Theme {
@@ -51,7 +61,12 @@ public struct Theme: Sendable, Equatable {
             error: Style(bold: true),
             success: Style(bold: true),
             border: .plain,
-            selection: Style(reverse: true)
+            selection: Style(reverse: true),
+            header: Style(bold: true, underline: true),
+            marked: Style(bold: true),
+            activeTab: Style(reverse: true),
+            chart: .plain,
+            warning: Style(bold: true)
         )
     }
 }

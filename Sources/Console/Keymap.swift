@@ -1,0 +1,202 @@
+import TerminalUI
+
+/// Commands of the screens, bound to keys in `Keymap`.
+enum LoginCommand: Equatable, Sendable {
+    case nextField, previousField, submit, quit, help
+}
+
+/// Keys every signed-in screen shares.
+enum GlobalCommand: Equatable, Sendable {
+    case help, palette, back, quit, queue, analytics, users, me, admin, refresh, pause, signOut
+}
+
+enum QueueCommand: Equatable, Sendable {
+    case up, down, pageUp, pageDown, top, bottom, open, mark, markRange, markAll, clearMarks
+    case sortLeft, sortRight, invert, filter, nextTab, previousTab, approve, reject, modify
+}
+
+enum DetailCommand: Equatable, Sendable {
+    case up, down, pageUp, pageDown, nextPane, toggle, expand, collapse, expandAll, collapseAll, approve, reject, modify
+}
+
+enum ListCommand: Equatable, Sendable {
+    case up, down, pageUp, pageDown, top, bottom, open, search, sortLeft, sortRight, invert, filter, nextTab, previousTab
+}
+
+enum MeCommand: Equatable, Sendable {
+    case up, down, grant, revoke, feedback, upload
+}
+
+enum AdminCommand: Equatable, Sendable {
+    case up, down, pageUp, pageDown, nextTab, search, lock, unlock, filter
+}
+
+enum AnalyticsCommand: Equatable, Sendable {
+    case range
+}
+
+/// The key registries: one per screen, the source of dispatch, `?` help and the hint bar.
+enum Keymap {
+    static let login = KeyRegistry<LoginCommand>(
+        title: "Sign in",
+        [
+            KeyBinding([.enter], "Sign in (or go to the next empty field)", .submit, hint: "sign in"),
+            KeyBinding([.tab, .down], "Next field", .nextField, hint: "next field"),
+            KeyBinding([.backTab, .up], "Previous field", .previousField),
+            KeyBinding([.function(1)], "Help: every key of this screen", .help, hint: "help"),
+            KeyBinding([.escape, .ctrl("c")], "Quit", .quit, hint: "quit"),
+        ])
+
+    static let global = KeyRegistry<GlobalCommand>(
+        title: "Everywhere",
+        [
+            KeyBinding([.char("?")], "Help: every key of this screen", .help, hint: "help"),
+            KeyBinding([.char(":")], "Command palette (:approve, :sort -created, :filter status=pending, :logout …)", .palette, hint: "commands"),
+            KeyBinding([.char("q"), .escape], "Back (quits on the first screen)", .back, hint: "back"),
+            KeyBinding([.char("r"), .function(5)], "Refresh now", .refresh, hint: "refresh"),
+            KeyBinding([.char("p")], "Pause or resume periodic refresh", .pause),
+            KeyBinding([.char("1")], "Review queue (operators)", .queue),
+            KeyBinding([.char("2")], "Analytics (operators)", .analytics),
+            KeyBinding([.char("3")], "Users (operators)", .users),
+            KeyBinding([.char("4")], "Me: your profile, consent and recommendations", .me),
+            KeyBinding([.char("5")], "Admin: users, roles, locks, audit log (admins)", .admin),
+            KeyBinding([.char("L")], "Log out of this session (server side too)", .signOut),
+            KeyBinding([.ctrl("c")], "Quit", .quit),
+        ])
+
+    static let queue = KeyRegistry<QueueCommand>(
+        title: "Review queue",
+        [
+            KeyBinding([.up, .char("k")], "Up", .up),
+            KeyBinding([.down, .char("j")], "Down", .down),
+            KeyBinding([.pageUp], "Page up", .pageUp),
+            KeyBinding([.pageDown], "Page down", .pageDown),
+            KeyBinding([.char("g"), .home], "Top", .top),
+            KeyBinding([.char("G"), .end], "Bottom", .bottom),
+            KeyBinding([.enter], "Open the recommendation and its decision trace", .open, hint: "open"),
+            KeyBinding([.char(" ")], "Mark or unmark the row", .mark, hint: "mark"),
+            KeyBinding([.char("v")], "Mark a range (press at both ends)", .markRange),
+            KeyBinding([.char("*")], "Mark every row matching the filter (again: unmark)", .markAll),
+            KeyBinding([.char("u")], "Clear all marks", .clearMarks),
+            KeyBinding([.char("a")], "Approve (the marked rows, else the current one)", .approve, hint: "approve"),
+            KeyBinding([.char("x")], "Reject with a reason (the marked rows, else the current one)", .reject, hint: "reject"),
+            KeyBinding([.char("e")], "Edit title, content and rationale", .modify, hint: "edit"),
+            KeyBinding([.char("<")], "Sort by the column to the left", .sortLeft),
+            KeyBinding([.char(">")], "Sort by the column to the right", .sortRight, hint: "sort"),
+            KeyBinding([.char("I")], "Invert the sort order", .invert),
+            KeyBinding([.char("/")], "Filter (any column, or column:value)", .filter, hint: "filter"),
+            KeyBinding([.tab, .char("l")], "Next status tab", .nextTab, hint: "tab"),
+            KeyBinding([.backTab, .char("h")], "Previous status tab", .previousTab),
+        ])
+
+    static let detail = KeyRegistry<DetailCommand>(
+        title: "Recommendation",
+        [
+            KeyBinding([.up, .char("k")], "Up (scroll or move in the trace)", .up),
+            KeyBinding([.down, .char("j")], "Down", .down),
+            KeyBinding([.pageUp], "Page up", .pageUp),
+            KeyBinding([.pageDown], "Page down", .pageDown),
+            KeyBinding([.tab], "Next pane: content, decision trace, history", .nextPane, hint: "pane"),
+            KeyBinding([.enter, .char(" ")], "Fold or unfold the trace node", .toggle, hint: "fold"),
+            KeyBinding([.right], "Unfold", .expand),
+            KeyBinding([.left], "Fold (or go to the parent)", .collapse),
+            KeyBinding([.char("+")], "Unfold everything", .expandAll),
+            KeyBinding([.char("-")], "Fold everything", .collapseAll),
+            KeyBinding([.char("a")], "Approve", .approve, hint: "approve"),
+            KeyBinding([.char("x")], "Reject with a reason", .reject, hint: "reject"),
+            KeyBinding([.char("e")], "Edit title, content and rationale", .modify, hint: "edit"),
+        ])
+
+    static let users = KeyRegistry<ListCommand>(
+        title: "Users",
+        [
+            KeyBinding([.up, .char("k")], "Up", .up),
+            KeyBinding([.down, .char("j")], "Down", .down),
+            KeyBinding([.pageUp], "Page up", .pageUp),
+            KeyBinding([.pageDown], "Page down", .pageDown),
+            KeyBinding([.char("g"), .home], "Top", .top),
+            KeyBinding([.char("G"), .end], "Bottom", .bottom),
+            KeyBinding([.enter], "Open the user", .open, hint: "open"),
+            KeyBinding([.char("s")], "Search the server by name or email", .search, hint: "search"),
+            KeyBinding([.char("/")], "Filter the loaded rows", .filter, hint: "filter"),
+            KeyBinding([.char("<")], "Sort by the column to the left", .sortLeft),
+            KeyBinding([.char(">")], "Sort by the column to the right", .sortRight),
+            KeyBinding([.char("I")], "Invert the sort order", .invert),
+        ])
+
+    static let user = KeyRegistry<ListCommand>(
+        title: "User",
+        [
+            KeyBinding([.up, .char("k")], "Scroll up", .up),
+            KeyBinding([.down, .char("j")], "Scroll down", .down),
+            KeyBinding([.pageUp], "Page up", .pageUp),
+            KeyBinding([.pageDown], "Page down", .pageDown),
+            KeyBinding([.tab, .char("l")], "Next tab: overview, signals, persona history, uploads, recommendations", .nextTab, hint: "tab"),
+            KeyBinding([.backTab, .char("h")], "Previous tab", .previousTab),
+        ])
+
+    static let me = KeyRegistry<MeCommand>(
+        title: "Me",
+        [
+            KeyBinding([.up, .char("k")], "Up", .up),
+            KeyBinding([.down, .char("j")], "Down", .down),
+            KeyBinding([.char("c")], "Grant consent (explained first)", .grant, hint: "consent"),
+            KeyBinding([.char("R")], "Revoke consent (explained first)", .revoke, hint: "revoke"),
+            KeyBinding([.char("f")], "Give feedback on the selected recommendation", .feedback, hint: "feedback"),
+            KeyBinding([.char("U")], "Upload a JSON or CSV file by path", .upload, hint: "upload"),
+        ])
+
+    static let admin = KeyRegistry<AdminCommand>(
+        title: "Admin",
+        [
+            KeyBinding([.up, .char("k")], "Up", .up),
+            KeyBinding([.down, .char("j")], "Down", .down),
+            KeyBinding([.pageUp], "Page up", .pageUp),
+            KeyBinding([.pageDown], "Page down", .pageDown),
+            KeyBinding([.tab], "Switch between users and the audit log", .nextTab, hint: "tab"),
+            KeyBinding([.char("s")], "Search users by name or email", .search, hint: "search"),
+            KeyBinding([.char("/")], "Filter the loaded rows", .filter),
+            KeyBinding([.char("X")], "Lock the account (ends its sessions)", .lock, hint: "lock"),
+            KeyBinding([.char("O")], "Unlock the account", .unlock, hint: "unlock"),
+        ])
+
+    static let analytics = KeyRegistry<AnalyticsCommand>(
+        title: "Analytics",
+        [KeyBinding([.char("d")], "Change the date range (7, 30, 90, 365 days)", .range, hint: "range")])
+
+    /// Help lines and hints for a page: its own keys first, then the shared ones.
+    static func help(for page: Route) -> (title: String, lines: [(keys: String, help: String)], hints: [(key: String, label: String)]) {
+        func combine<C>(_ registry: KeyRegistry<C>) -> (String, [(keys: String, help: String)], [(key: String, label: String)]) {
+            (registry.title, registry.helpLines + global.helpLines, registry.hints + global.hints)
+        }
+        switch page {
+        case .login: return (login.title, login.helpLines, login.hints)
+        case .queue: return combine(queue)
+        case .detail: return combine(detail)
+        case .analytics: return combine(analytics)
+        case .users: return combine(users)
+        case .user: return combine(user)
+        case .me: return combine(me)
+        case .admin: return combine(admin)
+        }
+    }
+}
+
+/// The `:` palette's commands, for completion and help.
+enum Palette {
+    static let commands: [(name: String, help: String)] = [
+        ("queue", "open the review queue"), ("analytics", "open analytics"), ("users", "open users"), ("me", "open your own page"),
+        ("admin", "open administration"), ("approve", "approve the marked rows or the current one"),
+        ("reject", "reject the marked rows or the current one"), ("sort", "sort by a column: :sort -created"),
+        ("filter", "filter rows: :filter status=pending or :filter text"), ("refresh", "refresh now"),
+        ("interval", "periodic refresh in seconds: :interval 10 (0 turns it off)"), ("server", "sign in to another server: :server URL"),
+        ("logout", "log out"), ("quit", "quit"),
+    ]
+
+    /// Command names starting with what is typed (the first word).
+    static func completions(for text: String) -> [String] {
+        let word = text.split(separator: " ").first.map(String.init) ?? ""
+        guard !text.contains(" ") else { return [] }
+        return commands.map(\.name).filter { $0.hasPrefix(word.lowercased()) }
+    }
+}
