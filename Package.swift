@@ -141,7 +141,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ConsoleTests",
-            dependencies: ["Console", "TerminalUI", "APIClient", "Models"],
+            dependencies: ["Console", "TerminalUI", "APIClient", "Models", "Engine"],
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
     ]

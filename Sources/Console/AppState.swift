@@ -144,7 +144,7 @@ struct QueueScreen: Equatable {
         TableColumn("Type", key: "type", width: .fixed(9)),
         TableColumn("Persona", key: "persona", width: .flex(min: 10)),
         TableColumn("User", key: "user", width: .flex(min: 10)),
-        TableColumn("Title", key: "title", width: .flex(min: 16)),
+        TableColumn("Title", key: "title", width: .flex(min: 16), priority: 1),
         TableColumn("Created", key: "created", width: .fixed(16)),
     ]
     /// Column index → the server's sort field (so a sort also reorders what is fetched).
@@ -198,7 +198,7 @@ struct AnalyticsScreen: Equatable {
 struct UsersScreen: Equatable {
     static let columns = [
         TableColumn("Name", key: "name", width: .flex(min: 10)),
-        TableColumn("Email", key: "email", width: .flex(min: 14)),
+        TableColumn("Email", key: "email", width: .flex(min: 14), priority: 1),
         TableColumn("Role", key: "role", width: .fixed(8)),
         TableColumn("Persona", key: "persona", width: .flex(min: 10)),
         TableColumn("Consent", key: "consent", width: .fixed(7)),
@@ -238,7 +238,7 @@ struct UserScreen: Equatable {
 struct MeScreen: Equatable {
     static let columns = [
         TableColumn("Type", key: "type", width: .fixed(9)),
-        TableColumn("Title", key: "title", width: .flex(min: 20)),
+        TableColumn("Title", key: "title", width: .flex(min: 20), priority: 1),
         TableColumn("Since", key: "since", width: .fixed(11)),
     ]
     var profile: Profile?

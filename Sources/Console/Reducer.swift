@@ -996,9 +996,17 @@ func detailParagraphs(_ detail: ReviewDetail, pane: DetailScreen.Pane, ascii: Bo
     }
 }
 
+/// `$3,850` or `$2,690.98`.
 func money(_ value: Double) -> String {
-    let rounded = (value * 100).rounded() / 100
-    return rounded == rounded.rounded() ? String(format: "$%.0f", rounded) : String(format: "$%.2f", rounded)
+    let cents = Int((abs(value) * 100).rounded())
+    var whole = String(cents / 100)
+    var grouped = ""
+    while whole.count > 3 {
+        grouped = "," + whole.suffix(3) + grouped
+        whole.removeLast(3)
+    }
+    let fraction = cents % 100 == 0 ? "" : String(format: ".%02d", cents % 100)
+    return (value < 0 ? "-$" : "$") + whole + grouped + fraction
 }
 
 func percent(_ value: Double?) -> String { value.map { String(format: "%.0f%%", $0 * 100) } ?? "—" }

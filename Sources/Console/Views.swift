@@ -175,7 +175,7 @@ private func drawAnalytics(_ state: AppState, into canvas: inout Canvas, y: Int,
     var origin = panel(0)
     canvas.box(x: origin.x, y: origin.y, width: columnWidth, height: panelHeight, title: "Coverage", style: theme.border, ascii: theme.ascii)
     var used = putWrapped(
-        "\(c.usersWithPersona) of \(c.usersTotal) users have a persona (\(percent(c.personaCoverage))) · \(c.usersWithThreeOrMoreSignals) with 3+ signals · \(c.usersConsenting) consenting",
+        "\(c.usersWithPersona) of \(c.usersWithData) users with data have a persona (\(percent(c.personaCoverage))) · \(c.usersWithThreeOrMoreSignals) with 3+ signals · \(c.usersConsenting) of \(c.usersTotal) consenting",
         into: &canvas, x: origin.x + 2, y: origin.y + 1, width: columnWidth - 4, lines: 2, style: theme.text)
     let personas = c.personaDistribution.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
     Widgets.barChart(
@@ -272,8 +272,7 @@ private func drawMe(_ state: inout AppState, into canvas: inout Canvas, y: Int, 
     }
     if let w = state.mine.profile?.signals30d {
         let line = "Last 30 days: spend \(money(w.totalSpend)) · income \(money(w.income.monthlyIncome))/month · card utilization \(percent(w.credit.maxUtilization)) · \(w.subscriptions.recurringMerchants.count) subscriptions"
-        canvas.put(line, x: 1, y: row, style: theme.text, maxWidth: width - 2)
-        row += 1
+        row += putWrapped(line, into: &canvas, x: 1, y: row, width: width - 2, lines: 2, style: theme.text)
     }
     if let upload = state.mine.uploads.first {
         canvas.put("Last upload: \(upload.fileName) · \(upload.status.rawValue) · \(timeText(upload.createdAt))", x: 1, y: row, style: theme.muted, maxWidth: width - 2)
@@ -290,9 +289,10 @@ private func drawMe(_ state: inout AppState, into canvas: inout Canvas, y: Int, 
     Widgets.table(&state.mine.table, into: &canvas, x: 0, y: row, width: width, height: tableHeight, theme: theme)
     row += tableHeight
     if let id = state.mine.table.currentID.flatMap(UUID.init(uuidString:)), let item = state.mine.recommendations[id], row < y + height {
-        let lines = (TextWidth.wrap(item.rationale, width: width - 4) + [item.disclaimer]).prefix(y + height - row - 1)
-        for (offset, line) in lines.enumerated() {
-            canvas.put(line, x: 2, y: row + 1 + offset, style: offset == lines.count - 1 ? theme.muted : theme.text, maxWidth: width - 4)
+        let rationale = TextWidth.wrap(item.rationale, width: width - 4).map { ($0, theme.text) }
+        let disclaimer = TextWidth.wrap(item.disclaimer, width: width - 4).map { ($0, theme.muted) }
+        for (offset, line) in (rationale + disclaimer).prefix(y + height - row - 1).enumerated() {
+            canvas.put(line.0, x: 2, y: row + 1 + offset, style: line.1, maxWidth: width - 4)
         }
     }
 }

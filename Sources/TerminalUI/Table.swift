@@ -14,10 +14,13 @@ public struct TableColumn: Sendable, Equatable {
     public var alignRight: Bool
     /// The name used by `col:value` filters and `:sort` (lower case, no spaces).
     public var key: String
+    /// Flexible columns with a higher priority get spare width first (the title of a row, say).
+    public var priority: Int
 
-    public init(_ title: String, key: String? = nil, width: Width = .flex(min: 6), alignRight: Bool = false) {
+    public init(_ title: String, key: String? = nil, width: Width = .flex(min: 6), alignRight: Bool = false, priority: Int = 0) {
         self.title = title
         self.width = width
+        self.priority = priority
         self.alignRight = alignRight
         self.key = key ?? title.lowercased().replacingOccurrences(of: " ", with: "_")
     }
@@ -252,7 +255,9 @@ public struct TableModel: Sendable, Equatable {
                 max(TextWidth.of(columns[index].title) + 2, sample.map { TextWidth.of($0.cells.indices.contains(index) ? $0.cells[index] : "") }.max() ?? 0)
             }
             var remaining = spare
-            for (offset, index) in flexible.enumerated() {
+            let order = flexible.indices.sorted { columns[flexible[$0]].priority > columns[flexible[$1]].priority || (columns[flexible[$0]].priority == columns[flexible[$1]].priority && $0 < $1) }
+            for offset in order {
+                let index = flexible[offset]
                 let extra = min(remaining, max(0, wants[offset] - widths[index]))
                 widths[index] += extra
                 remaining -= extra

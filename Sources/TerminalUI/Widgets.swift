@@ -23,6 +23,11 @@ public enum Widgets {
     public static func dialog(
         title: String, lines: [(text: String, style: Style)], into canvas: inout Canvas, theme: Theme, minWidth: Int = 30
     ) -> (x: Int, y: Int, width: Int, height: Int) {
+        // Lines wider than the screen allows are wrapped, not cut.
+        let available = max(10, canvas.width - 6)
+        let lines = lines.flatMap { line in
+            TextWidth.of(line.text) <= available ? [line] : TextWidth.wrap(line.text, width: available).map { (text: $0, style: line.style) }
+        }
         let contentWidth = max(minWidth, lines.map { TextWidth.of($0.text) }.max() ?? 0, TextWidth.of(title) + 4)
         let width = min(canvas.width - 2, contentWidth + 4)
         let height = min(canvas.height - 2, lines.count + 2)

@@ -1,3 +1,4 @@
+import APIClient
 import Foundation
 import Models
 import Synchronization
@@ -6,9 +7,12 @@ import Testing
 
 @testable import Console
 
-let operatorUser = User(
-    id: UUID(uuidString: "11111111-2222-3333-4444-555555555555")!, email: "operator@example.com", role: .operator,
-    createdAt: Date(timeIntervalSince1970: 1_763_769_600), updatedAt: Date(timeIntervalSince1970: 1_763_769_600))
+let operatorUser = Fixture.operatorUser
+
+/// Types `text` key by key.
+func type(_ text: String, into state: inout AppState) {
+    for character in text { _ = reduce(&state, .key(.char(character))) }
+}
 
 /// Answers effects from a script and records what was asked.
 final class ScriptedEffects: EffectRunner {
@@ -38,15 +42,17 @@ func onOwnThread(_ body: @escaping () -> Void) async {
 
 @Suite("Console state")
 struct ConsoleStateTests {
-    @Test("the login form validates locally, then asks to sign in")
+    let theme = Theme.standard()
+
+    @Test("the login form validates locally, then signs in and opens the operator's queue")
     func loginSubmit() {
         var state = AppState(server: "http://127.0.0.1:8000")
         #expect(state.login.focus == 1)
         #expect(reduce(&state, .key(.enter)).isEmpty)  // no email yet: stays on email
-        for c in "op@example.com" { _ = reduce(&state, .key(.char(c))) }
+        type("op@example.com", into: &state)
         #expect(reduce(&state, .key(.enter)).isEmpty)  // no password: focus moves there
         #expect(state.login.focus == 2)
-        for c in "pw" { _ = reduce(&state, .key(.char(c))) }
+        type("pw", into: &state)
         let effects = reduce(&state, .key(.enter))
         #expect(effects == [.signIn(server: "http://127.0.0.1:8000", email: "op@example.com", password: "pw")])
         #expect(state.busy != nil)
@@ -57,95 +63,339 @@ struct ConsoleStateTests {
         #expect(state.login.error == "Email or password is incorrect.")
         #expect(state.page == .login)
         _ = reduce(&state, .key(.enter))
-        _ = reduce(&state, .signedIn(operatorUser, server: "http://127.0.0.1:8000"))
-        #expect(state.page == .home)
+        let opened = reduce(&state, .signedIn(operatorUser, server: "http://127.0.0.1:8000"))
+        #expect(state.page == .queue)
+        #expect(opened == [.loadQueue(ReviewQueueQuery(status: .pending, sort: .createdAt, descending: true, limit: 500))])
         #expect(state.login.password.text.isEmpty)
+
+        // An end user lands on their own page.
+        var user = AppState(server: "http://x")
+        #expect(reduce(&user, .signedIn(Fixture.plainUser, server: "http://x")) == [.loadMine])
+        #expect(user.page == .me)
     }
 
     @Test("a bad server URL is caught before any request")
     func badServer() {
         var state = AppState(server: "not a url", email: "a@b.co")
-        for c in "pw" { _ = reduce(&state, .key(.char(c))) }
+        type("pw", into: &state)
         #expect(reduce(&state, .key(.enter)).isEmpty)
         #expect(state.login.focus == 0)
         #expect(state.login.error?.contains("URL") == true)
     }
 
-    @Test("home keys: refresh, help, sign out, quit")
-    func homeKeys() {
-        var state = AppState(server: "http://x")
-        _ = reduce(&state, .signedIn(operatorUser, server: "http://x"))
-        #expect(reduce(&state, .key(.char("r"))) == [.loadMe])
-        _ = reduce(&state, .meLoaded(operatorUser))
-        _ = reduce(&state, .key(.char("?")))
-        #expect(state.showHelp)
-        // Any key closes help and is swallowed.
-        #expect(reduce(&state, .key(.char("q"))).isEmpty)
-        #expect(!state.showHelp && !state.shouldQuit)
-        #expect(reduce(&state, .key(.char("L"))) == [.signOut])
-        _ = reduce(&state, .signedOut)
-        #expect(state.page == .login)
-        #expect(state.me == nil)
-        // `q` types into the login form rather than quitting; Esc quits.
-        _ = reduce(&state, .key(.char("q")))
-        #expect(!state.shouldQuit)
+    @Test("queue: sort keys reorder locally and refetch; filter narrows; marks survive refresh, sort and filter")
+    func queueSortFilterMarks() {
+        var state = Fixture.loadedState()
+        let count = Fixture.recommendations.count
+        #expect(state.queue.table.visible.count == count)
+        #expect(state.queue.table.sortColumn == 5 && state.queue.table.descending)
+        // Newest first.
+        #expect(state.queue.table.currentID == Fixture.uuid(1000 + count - 1).uuidString.lowercased())
+
+        // `<` moves the sort to Persona (server-sortable: a refetch with that order).
+        let effects = reduce(&state, .key(.char("<")))
+        #expect(state.queue.table.sortColumn == 4)  // Title: local only
+        #expect(effects.isEmpty)
+        let persona = reduce(&state, .key(.char("<"))).first
+        #expect(persona == .loadQueue(ReviewQueueQuery(status: .pending, sort: .user, descending: false, limit: 500)))
+        _ = reduce(&state, .key(.char("I")))
+        #expect(state.queue.table.descending)
+        let users = state.queue.table.visibleRows.map { $0.cells[3] }
+        #expect(users == users.sorted(by: >))
+
+        // Mark three rows, then filter, re-sort and refresh: the marks stay.
+        _ = reduce(&state, .key(.char("g")))
+        for _ in 0..<3 { _ = reduce(&state, .key(.char(" "))) }
+        let marked = state.queue.table.marked
+        #expect(marked.count == 3)
+        _ = reduce(&state, .key(.char("/")))
+        type("user:rosa", into: &state)
+        #expect(state.queue.table.visibleRows.allSatisfy { $0.cells[3] == "Rosa Haddad" })
+        _ = reduce(&state, .key(.enter))
+        #expect(state.input == nil && state.queue.table.filter == "user:rosa")
+        _ = reduce(&state, .queueLoaded(Fixture.queuePage(), at: Fixture.now))
+        _ = reduce(&state, .key(.char(">")))
+        #expect(state.queue.table.marked == marked)
+        // Esc in the filter line clears it.
+        _ = reduce(&state, .key(.char("/")))
         _ = reduce(&state, .key(.escape))
+        #expect(state.queue.table.filter.isEmpty && state.queue.table.visible.count == count)
+
+        // `v` marks a range; `*` marks everything shown, again unmarks; `u` clears.
+        _ = reduce(&state, .key(.char("u")))
+        _ = reduce(&state, .key(.char("g")))
+        _ = reduce(&state, .key(.char("v")))
+        for _ in 0..<4 { _ = reduce(&state, .key(.char("j"))) }
+        _ = reduce(&state, .key(.char("v")))
+        #expect(state.queue.table.marked.count == 5)
+        _ = reduce(&state, .key(.char("*")))
+        #expect(state.queue.table.marked.count == count)
+        _ = reduce(&state, .key(.char("*")))
+        #expect(state.queue.table.marked.isEmpty)
+    }
+
+    @Test("queue: bulk approve goes through a preview; large batches need the count typed; results unmark what changed")
+    func bulkApprove() throws {
+        var state = Fixture.loadedState()
+        _ = reduce(&state, .key(.char("g")))
+        for _ in 0..<3 { _ = reduce(&state, .key(.char(" "))) }
+        let ids = state.queue.markedIDs
+        #expect(reduce(&state, .key(.char("a"))).isEmpty)
+        guard case .bulk(let dialog)? = state.dialog else { Issue.record("no preview"); return }
+        #expect(dialog.ids == ids && dialog.titles.count == 3 && !dialog.needsTypedCount)
+        let text = render(&state, width: 80, height: 24, theme: theme, now: Fixture.now).text
+        #expect(text.contains("Approve 3 recommendations:"))
+        #expect(text.contains(TextWidth.truncate(dialog.titles[0], to: 40).prefix(20)))
+        // `n` cancels with nothing sent; `a` again, then `y` sends one bulk request.
+        #expect(reduce(&state, .key(.char("n"))).isEmpty)
+        #expect(state.dialog == nil && state.queue.table.marked.count == 3)
+        _ = reduce(&state, .key(.char("a")))
+        #expect(reduce(&state, .key(.char("y"))) == [.bulk(BulkReviewRequest(action: .approve, recommendationIDs: ids))])
+
+        // The server approved two; one had been decided by someone else: it stays marked and is listed.
+        let result = BulkReviewResult(results: [
+            BulkItemResult(recommendationID: ids[0], result: "approved"), BulkItemResult(recommendationID: ids[1], result: "approved"),
+            BulkItemResult(recommendationID: ids[2], result: "conflict", detail: "already approved (version 2)"),
+        ])
+        let after = reduce(&state, .bulkDone(result, action: .approve))
+        #expect(after.first.map { if case .loadQueue = $0 { true } else { false } } == true)
+        #expect(state.queue.markedIDs == [ids[2]])
+        guard case .message(_, let lines)? = state.dialog else { Issue.record("no result dialog"); return }
+        #expect(lines[0] == "2 approved, 1 not changed.")
+        #expect(lines.contains { $0.hasPrefix("conflict:") && $0.contains("already approved") })
+        _ = reduce(&state, .key(.char("x")))  // any key closes
+        #expect(state.dialog == nil)
+
+        // Marking every pending row (more than 25) asks for the count to be typed.
+        _ = reduce(&state, .key(.char("*")))
+        _ = reduce(&state, .key(.char("a")))
+        guard case .bulk(let big)? = state.dialog else { Issue.record("no preview"); return }
+        #expect(big.needsTypedCount)
+        #expect(reduce(&state, .key(.char("y"))).isEmpty)  // `y` is not enough
+        #expect(reduce(&state, .key(.enter)).isEmpty)  // nor an empty count
+        type(String(big.ids.count), into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.bulk(BulkReviewRequest(action: .approve, recommendationIDs: big.ids))])
+    }
+
+    @Test("queue: reject needs a reason; one item rejects directly, several go through the preview")
+    func rejectFlow() {
+        var state = Fixture.loadedState()
+        let current = UUID(uuidString: state.queue.table.currentID!)!
+        let version = state.queue.items[current]!.recommendation.version
+        _ = reduce(&state, .key(.char("x")))
+        guard case .reject? = state.dialog else { Issue.record("no reject dialog"); return }
+        // Enter without text: an error, nothing sent.
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        guard case .reject(let empty)? = state.dialog else { Issue.record("dialog closed"); return }
+        #expect(empty.error != nil && empty.focus == 1)
+        _ = reduce(&state, .key(.up))  // back to the reason
+        _ = reduce(&state, .key(.right))  // inaccurate
+        _ = reduce(&state, .key(.tab))
+        type("numbers are off", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.reject(current, version: version, reason: .inaccurate, text: "numbers are off")])
+
+        // A conflict says so and refreshes.
+        let refresh = reduce(&state, .decisionFailed(current, message: "already approved", conflict: true))
+        #expect(!refresh.isEmpty)
+        guard case .message(let title, _)? = state.dialog else { Issue.record("no conflict dialog"); return }
+        #expect(title == "Already decided")
+
+        // Several marked: reason first, then the preview, then one bulk request with the reason.
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .key(.char("g")))
+        _ = reduce(&state, .key(.char(" ")))
+        _ = reduce(&state, .key(.char(" ")))
+        let ids = state.queue.markedIDs
+        _ = reduce(&state, .key(.char("x")))
+        _ = reduce(&state, .key(.tab))
+        type("duplicate content", into: &state)
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        guard case .bulk(let bulk)? = state.dialog else { Issue.record("no preview"); return }
+        #expect(bulk.action == .reject && bulk.reasonCode == .notRelevant)
+        #expect(
+            reduce(&state, .key(.char("y")))
+                == [.bulk(BulkReviewRequest(action: .reject, recommendationIDs: ids, reasonCode: "not_relevant", reason: "duplicate content"))])
+    }
+
+    @Test("queue: edit opens a form with the current text and sends the changes with the version")
+    func modifyFlow() {
+        var state = Fixture.loadedState()
+        let id = UUID(uuidString: state.queue.table.currentID!)!
+        let original = state.queue.items[id]!.recommendation
+        _ = reduce(&state, .key(.char("e")))
+        _ = reduce(&state, .key(.ctrl("u")))
+        type("Clearer title", into: &state)
+        let effects = reduce(&state, .key(.enter))
+        #expect(effects == [.modify(id, ReviewDecisionRequest(version: original.version, title: "Clearer title", content: original.content, rationale: original.rationale))])
+    }
+
+    @Test("detail: Enter opens it, Tab cycles panes, the trace folds and unfolds, Esc goes back with breadcrumbs")
+    func detailNavigation() {
+        var state = Fixture.loadedState()
+        let id = UUID(uuidString: state.queue.table.currentID!)!
+        #expect(reduce(&state, .key(.enter)) == [.loadDetail(id)])
+        #expect(state.stack == [.queue, .detail(id)])
+        #expect(state.breadcrumbs == "Review queue › Recommendation")
+        let index = Fixture.recommendations.firstIndex { $0.id == id }!
+        _ = reduce(&state, .detailLoaded(Fixture.detail(index)))
+        _ = reduce(&state, .key(.tab))
+        #expect(state.detail.pane == .trace)
+        let roots = state.detail.tree.lines.filter { $0.depth == 0 }.map(\.node.label)
+        #expect(roots.count == 4 && roots[3].hasPrefix("Checks:"))
+        let before = state.detail.tree.lines.count
+        _ = reduce(&state, .key(.char("-")))
+        #expect(state.detail.tree.lines.count == 4)
+        _ = reduce(&state, .key(.char("+")))
+        #expect(state.detail.tree.lines.count > before)
+        // ← on a child goes to its parent; Enter folds it.
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .key(.left))
+        #expect(state.detail.tree.cursor == 0)
+        _ = reduce(&state, .key(.enter))
+        #expect(!state.detail.tree.expanded.contains("engine"))
+        _ = reduce(&state, .key(.tab))
+        #expect(state.detail.pane == .history)
+        #expect(state.detail.text.paragraphs.first?.text.contains("modify by operator@example.com") == true)
+        // `a` approves this one with its version.
+        #expect(reduce(&state, .key(.char("a"))) == [.approve(id, version: 1)])
+        _ = reduce(&state, .key(.escape))
+        #expect(state.stack == [.queue])
+    }
+
+    @Test("navigation keys respect roles; the palette completes and runs commands")
+    func navigationAndPalette() {
+        var state = Fixture.loadedState()
+        #expect(reduce(&state, .key(.char("2"))).first.map { if case .loadAnalytics = $0 { true } else { false } } == true)
+        #expect(state.page == .analytics)
+        #expect(reduce(&state, .key(.char("5"))).isEmpty)  // operators are not admins
+        #expect(state.page == .analytics && state.toast?.isError == true)
+        _ = reduce(&state, .key(.char(":")))
+        type("us", into: &state)
+        #expect(state.input?.completions == ["users"])
+        _ = reduce(&state, .key(.tab))
+        #expect(state.input?.field.text == "users ")
+        #expect(reduce(&state, .key(.enter)) == [.loadUsers(query: "")])
+        #expect(state.page == .users)
+        _ = reduce(&state, .key(.char(":")))
+        type("queue", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .key(.char(":")))
+        type("filter status=approved", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.loadQueue(ReviewQueueQuery(status: .approved, sort: .createdAt, descending: true, limit: 500))])
+        _ = reduce(&state, .key(.char(":")))
+        type("sort title", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(state.queue.table.sortColumn == 4 && !state.queue.table.descending)
+        _ = reduce(&state, .key(.char(":")))
+        type("bogus", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(state.toast?.text.contains("Unknown command") == true)
+        _ = reduce(&state, .key(.char(":")))
+        type("interval 5", into: &state)
+        _ = reduce(&state, .key(.enter))
+        #expect(state.refreshInterval == 5)
+        _ = reduce(&state, .key(.char(":")))
+        type("quit", into: &state)
+        _ = reduce(&state, .key(.enter))
         #expect(state.shouldQuit)
     }
 
-    @Test("a 401 while loading returns to the login screen with the reason")
-    func sessionExpired() {
+    @Test("periodic refresh fires after the interval unless paused; p toggles")
+    func periodicRefresh() {
+        var state = Fixture.loadedState()
+        state.refreshInterval = 30
+        let loaded = state.queue.lastUpdated!
+        #expect(reduce(&state, .tick(loaded.addingTimeInterval(10))).isEmpty)
+        #expect(reduce(&state, .tick(loaded.addingTimeInterval(31))).count == 1)
+        // While that load is in flight, no second one.
+        #expect(reduce(&state, .tick(loaded.addingTimeInterval(32))).isEmpty)
+        _ = reduce(&state, .queueLoaded(Fixture.queuePage(), at: loaded.addingTimeInterval(32)))
+        _ = reduce(&state, .key(.char("p")))
+        #expect(state.paused)
+        #expect(reduce(&state, .tick(loaded.addingTimeInterval(100))).isEmpty)
+    }
+
+    @Test("Me: consent is explained and confirmed; revoke can delete data; feedback and upload send what was chosen")
+    func meScreen() {
         var state = AppState(server: "http://x")
-        _ = reduce(&state, .signedIn(operatorUser, server: "http://x"))
-        _ = reduce(&state, .meFailed("Session has ended; sign in again", signedOut: true))
+        _ = reduce(&state, .signedIn(Fixture.plainUser, server: "http://x"))
+        var bundle = Fixture.mine
+        bundle.consent.granted = false
+        _ = reduce(&state, .mineLoaded(bundle))
+        _ = reduce(&state, .key(.char("c")))
+        guard case .consent(let grant)? = state.dialog else { Issue.record("no consent dialog"); return }
+        #expect(grant.grant)
+        #expect(render(&state, width: 80, height: 24, theme: theme).text.contains("You can revoke at"))
+        #expect(reduce(&state, .key(.char("y"))) == [.setConsent(grant: true, deleteData: false)])
+        _ = reduce(&state, .mineLoaded(Fixture.mine))
+        _ = reduce(&state, .key(.char("R")))
+        _ = reduce(&state, .key(.right))  // delete it
+        #expect(reduce(&state, .key(.char("y"))) == [.setConsent(grant: false, deleteData: true)])
+
+        let first = UUID(uuidString: state.mine.table.currentID!)!
+        _ = reduce(&state, .key(.char("f")))
+        _ = reduce(&state, .key(.left))  // rating 4
+        _ = reduce(&state, .key(.tab))
+        _ = reduce(&state, .key(.right))  // not helpful
+        _ = reduce(&state, .key(.tab))
+        type("ok", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.feedback(first, FeedbackRequest(rating: 4, helpful: false, comment: "ok"))])
+
+        _ = reduce(&state, .key(.char("U")))
+        type("/tmp/data.json", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.upload(path: "/tmp/data.json")])
+        #expect(state.mine.uploading != nil)
+        // Operator-only pages are refused.
+        #expect(reduce(&state, .key(.char("1"))).isEmpty)
+        #expect(state.page == .me)
+    }
+
+    @Test("admin: lock asks first, never yourself; Tab shows the audit log")
+    func adminScreen() {
+        var state = AppState(server: "http://x")
+        _ = reduce(&state, .signedIn(Fixture.adminUser, server: "http://x"))
+        #expect(reduce(&state, .key(.char("5"))) == [.loadAdminUsers(query: ""), .loadAudit])
+        _ = reduce(&state, .adminUsersLoaded(Fixture.adminUsers))
+        _ = reduce(&state, .auditLoaded(Fixture.audit))
+        _ = reduce(&state, .key(.char("g")))
+        // Sorted by email: admin@ first, which is the signed-in admin.
+        _ = reduce(&state, .key(.char("X")))
+        #expect(state.dialog == nil && state.toast?.isError == true)
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .key(.char("X")))
+        guard case .lock(let id, _, true)? = state.dialog else { Issue.record("no lock dialog"); return }
+        #expect(reduce(&state, .key(.char("y"))) == [.setLock(id, lock: true)])
+        _ = reduce(&state, .key(.tab))
+        #expect(state.admin.tab == .audit && state.admin.audit.visible.count == 8)
+        _ = reduce(&state, .key(.char("s")))
+        type("ana", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.loadAdminUsers(query: "ana"), .loadAudit])
+    }
+
+    @Test("a 401 returns to the login screen with the reason; an unreachable server shows a banner and keeps the data")
+    func failures() {
+        var state = Fixture.loadedState()
+        _ = reduce(&state, .failed("Cannot reach the server", signedOut: false, offline: true))
+        #expect(state.offline != nil && state.page == .queue && !state.queue.table.rows.isEmpty)
+        #expect(render(&state, width: 80, height: 24, theme: theme).text.contains("Cannot reach the server"))
+        _ = reduce(&state, .queueLoaded(Fixture.queuePage(), at: Fixture.now))
+        #expect(state.offline == nil)
+        _ = reduce(&state, .failed("Session has ended; sign in again", signedOut: true, offline: false))
         #expect(state.page == .login)
         #expect(state.login.error == "Session has ended; sign in again")
-    }
-}
-
-@Suite("Console screens")
-struct ConsoleScreenTests {
-    let theme = Theme.standard()
-
-    @Test("login screen at 80×24")
-    func loginSnapshot() {
-        var state = AppState(server: "http://127.0.0.1:8000", email: "operator@example.com")
-        state.login.error = "Email or password is incorrect."
-        let text = render(state, width: 80, height: 24, theme: theme).text
-        #expect(text.contains("SpendSense › Sign in"))
-        #expect(text.contains("Server    http://127.0.0.1:8000"))
-        #expect(text.contains("Email     operator@example.com"))
-        #expect(text.contains("Email or password is incorrect."))
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines.count == 24)
-        #expect(lines[23].contains("Enter sign in  Tab next field  F1 help  Esc quit"))
-        #expect(lines.allSatisfy { TextWidth.of(String($0)) <= 80 })
+        #expect(state.queue.table.rows.isEmpty)
     }
 
-    @Test("home screen shows who you are and the hint bar; help lists every key")
-    func homeSnapshot() {
-        var state = AppState(server: "http://127.0.0.1:8000")
-        _ = reduce(&state, .signedIn(operatorUser, server: "http://127.0.0.1:8000"))
-        state.toast = nil
-        let text = render(state, width: 80, height: 24, theme: theme, now: state.lastUpdated!).text
-        #expect(text.contains("operator@example.com (operator)"))
-        #expect(text.contains("Role          operator"))
-        #expect(text.contains("11111111-2222-3333-4444-555555555555"))
-        #expect(text.contains("updated 0 s ago"))
-        #expect(text.split(separator: "\n").last?.contains("? help  r refresh  L log out  q quit") == true)
-
+    @Test("help lists every key of the screen and the shared ones; the hint bar comes from the same table")
+    func helpFromRegistry() {
+        var state = Fixture.loadedState()
         _ = reduce(&state, .key(.char("?")))
-        let help = render(state, width: 80, height: 24, theme: theme).text
-        for line in Keymap.home.helpLines { #expect(help.contains(line.help)) }
-        #expect(help.contains("r/F5"))
-    }
-
-    @Test("ASCII mode draws no box-drawing characters; tiny windows say so")
-    func asciiAndTiny() {
-        let state = AppState(server: "http://x")
-        let ascii = render(state, width: 80, height: 24, theme: .monochrome(ascii: true)).text
-        #expect(!ascii.contains("┌") && ascii.contains("+-"))
-        #expect(render(state, width: 10, height: 3, theme: theme).text == "Window too\nsmall\n")
+        let help = render(&state, width: 160, height: 48, theme: theme).text
+        for line in Keymap.queue.helpLines + Keymap.global.helpLines { #expect(help.contains(line.help)) }
+        #expect(reduce(&state, .key(.char("q"))).isEmpty)  // closes help only
+        #expect(!state.showHelp && !state.shouldQuit)
+        let bar = render(&state, width: 160, height: 48, theme: theme).text.split(separator: "\n").last.map(String.init) ?? ""
+        for hint in Keymap.queue.hints { #expect(bar.contains("\(hint.key) \(hint.label)")) }
     }
 
     @Test("the loop signs in through effects and redraws on resize")
@@ -154,8 +404,8 @@ struct ConsoleScreenTests {
         let effects = ScriptedEffects { effect in
             switch effect {
             case .signIn: .signedIn(operatorUser, server: "http://x")
-            case .loadMe: .meLoaded(operatorUser)
-            case .signOut: .signedOut
+            case .loadQueue: .queueLoaded(Fixture.queuePage(), at: Date())
+            default: nil
             }
         }
         let loop = ConsoleLoop(state: AppState(server: "http://x", email: "operator@example.com"), screen: screen, runner: effects, theme: theme)
@@ -164,11 +414,12 @@ struct ConsoleScreenTests {
         // The loop blocks its thread, as it does on the terminal's thread; give it a thread of its own so the
         // effect tasks keep the cooperative pool.
         let deadline = Date().addingTimeInterval(10)
-        await onOwnThread { loop.run(pollMilliseconds: 1) { loop.state.page == .home || Date() > deadline } }
-        #expect(loop.state.page == .home)
-        #expect(effects.asked.withLock { $0 } == [.signIn(server: "http://x", email: "operator@example.com", password: "secret")])
+        await onOwnThread { loop.run(pollMilliseconds: 1) { !loop.state.queue.table.rows.isEmpty || Date() > deadline } }
+        #expect(loop.state.page == .queue)
+        #expect(effects.asked.withLock { $0 }.first == .signIn(server: "http://x", email: "operator@example.com", password: "secret"))
         loop.draw()
-        #expect(screen.text.contains("Signed in"))
+        #expect(screen.text.contains("Signed in as operator@example.com"))
+        #expect(screen.text.contains(Fixture.recommendations.last!.title.prefix(12)))
 
         screen.resize(width: 100, height: 30)
         screen.feed(.char("q"))
