@@ -1,6 +1,6 @@
 # SpendSense — the two commands a newcomer needs are `make demo` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libncursesw5-dev tmux
+APT_PACKAGES := libncursesw5-dev tmux python3
 BIN := .build/debug
 
 .PHONY: demo test build deps bench screenshots clean
@@ -9,9 +9,12 @@ BIN := .build/debug
 demo: deps build
 	$(BIN)/spendsense demo
 
-## Runs every test suite (PostgreSQL too when SPENDSENSE_TEST_POSTGRES_URL is set).
+## Runs every test suite (PostgreSQL too when SPENDSENSE_TEST_POSTGRES_URL is set), then the end-to-end run of
+## the console in tmux against a real server (scripts/e2e.sh).
 test: deps
 	$(SWIFT) test
+	$(SWIFT) build
+	scripts/e2e.sh
 
 build:
 	$(SWIFT) build

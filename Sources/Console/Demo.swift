@@ -62,7 +62,8 @@ struct Demo: AsyncParsableCommand {
         store.save(.init(server: url.absoluteString, email: response.email, accessToken: response.accessToken, refreshToken: response.refreshToken))
 
         if headless {
-            print(url.absoluteString)
+            // Written unbuffered: scripts read this line from a pipe or a file.
+            FileHandle.standardOutput.write(Data((url.absoluteString + "\n").utf8))
             server.waitUntilExit()
             return
         }

@@ -255,12 +255,20 @@ public struct TableModel: Sendable, Equatable {
                 max(TextWidth.of(columns[index].title) + 2, sample.map { TextWidth.of($0.cells.indices.contains(index) ? $0.cells[index] : "") }.max() ?? 0)
             }
             var remaining = spare
-            let order = flexible.indices.sorted { columns[flexible[$0]].priority > columns[flexible[$1]].priority || (columns[flexible[$0]].priority == columns[flexible[$1]].priority && $0 < $1) }
-            for offset in order {
-                let index = flexible[offset]
-                let extra = min(remaining, max(0, wants[offset] - widths[index]))
-                widths[index] += extra
-                remaining -= extra
+            // First every flexible column up to a modest width, then the high-priority ones (a title) up to what
+            // they want, then the rest.
+            let order = flexible.indices.sorted {
+                columns[flexible[$0]].priority > columns[flexible[$1]].priority
+                    || (columns[flexible[$0]].priority == columns[flexible[$1]].priority && $0 < $1)
+            }
+            for cap in [22, Int.max] {
+                for offset in order {
+                    let index = flexible[offset]
+                    let target = min(wants[offset], max(cap, widths[index]))
+                    let extra = min(remaining, max(0, target - widths[index]))
+                    widths[index] += extra
+                    remaining -= extra
+                }
             }
             // Anything left over stays as space at the right: wider columns would only spread the table thin.
             spare = 0

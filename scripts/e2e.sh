@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# End-to-end: drives the real `spendsense` binary in tmux against a real server (a seeded demo server on a free
+# port): sign in, sort the queue, filter, mark 3 items, bulk approve through the preview dialog, open a trace,
+# resize to 80×24 and back, quit. Asserts on the captured screen text and on the server's state (read back with
+# the scriptable CLI). Run by `make test` when tmux is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.build/debug}
+command -v tmux >/dev/null || { echo "e2e: tmux is not installed; skipped"; exit 0; }
+
+data=$(mktemp -d)
+session="spendsense-e2e-$$"
+server_pid=""
+cleanup() {
+  tmux kill-session -t "$session" 2>/dev/null || true
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap cleanup EXIT
+fail() {
+  echo "e2e FAILED: $*" >&2
+  echo "--- screen ---" >&2
+  tmux capture-pane -p -t "$session" >&2 2>/dev/null || true
+  echo "--- server log (tail) ---" >&2
+  tail -20 "$data/demo/server.log" >&2 2>/dev/null || true
+  exit 1
+}
+screen() { tmux capture-pane -p -t "$session"; }
+wait_for() {  # text [seconds]
+  local limit=$(( ${2:-20} * 5 ))
+  for _ in $(seq 1 "$limit"); do
+    screen | grep -qF -- "$1" && return 0
+    sleep 0.2
+  done
+  fail "timed out waiting for: $1"
+}
+keys() { tmux send-keys -t "$session" "$@"; sleep 0.15; }
+
+# A real server with demo data (headless: no console; it prints its URL).
+"$BIN/spendsense" demo --headless --data-dir "$data/demo" > "$data/url" 2> "$data/demo.err" &
+server_pid=$!
+for _ in $(seq 1 300); do [ -s "$data/url" ] && break; sleep 0.2; done
+url=$(head -1 "$data/url")
+[ -n "$url" ] || { cat "$data/demo.err" >&2; fail "the demo server did not start"; }
+echo "e2e: server at $url"
+
+# The CLI reads the server's state with its own session.
+cli() { "$BIN/spendsense" "$@" --server "$url" --credentials "$data/cli.json"; }
+echo 'SpendSense-demo-1!' | "$BIN/spendsense" login --email admin@example.com --password-stdin --server "$url" --credentials "$data/cli.json" >/dev/null
+approved_count() { cli review list --status approved --limit 500 --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
+before=$(approved_count)
+
+# The console, signed out: the login screen first.
+tmux -u new-session -d -s "$session" -x 120 -y 34 -e LANG=C.UTF-8 \
+  "$BIN/spendsense --server $url --credentials $data/console.json; echo console-exited-\$?; sleep 30"
+wait_for "Sign in to SpendSense"
+keys 'operator@example.com' Enter
+keys 'SpendSense-demo-1!' Enter
+wait_for "Pending "
+wait_for "Created ▼"
+
+# Sort: > moves to the first column, < back, I inverts.
+keys '>'
+wait_for "Status ▲"
+keys '<'
+wait_for "Created ▲"
+keys 'I'
+wait_for "Created ▼"
+
+# Filter to one persona; every row shown must match.
+keys '/' 'persona:high' Enter
+wait_for 'filter “persona:high”'
+rows=$(screen | sed -n '4,31p' | grep -E ' (pending|approved|rejected) ' || true)
+[ -n "$rows" ] || fail "no rows after filtering"
+echo "$rows" | grep -v "High Utilization" && fail "a row outside the filter is shown"
+
+# Mark three rows and approve them through the preview.
+keys g ' ' ' ' ' '
+wait_for "3 marked"
+keys a
+wait_for "Approve 3 recommendations:"
+wait_for "y confirms"
+keys y
+wait_for "3 approved, 0 not changed"
+after=$(approved_count)
+[ "$after" -eq $((before + 3)) ] || fail "server has $after approved recommendations, expected $((before + 3))"
+echo "e2e: server state ok ($before → $after approved)"
+
+# Open the current row's decision trace.
+keys Enter
+wait_for "Decision trace"
+keys Tab
+wait_for "Checks:"
+wait_for "passed"
+
+# Resize to 80×24 and back; the screen must fit each size.
+tmux resize-window -t "$session" -x 80 -y 24
+sleep 0.5
+wait_for "Checks:"
+width=$(screen | PYTHONIOENCODING=utf-8 /usr/bin/python3 -c '
+import sys, unicodedata
+cells = lambda line: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+print(max([cells(l.rstrip("\n")) for l in sys.stdin] + [0]))')
+[ "$width" -le 80 ] || fail "a line is $width columns wide at 80×24"
+[ "$(screen | wc -l)" -le 24 ] || fail "more than 24 lines at 80×24"
+tmux resize-window -t "$session" -x 120 -y 34
+sleep 0.5
+wait_for "Review queue › Recommendation"
+
+# Back to the queue, then quit.
+keys q
+wait_for "Pending "
+keys q
+wait_for "console-exited-0"
+echo "e2e: passed"
