@@ -87,6 +87,10 @@ struct AppState: Equatable {
     var tick = 0
     /// ASCII-only symbols (`--ascii`).
     var ascii = false
+    /// `[keys]` of config.toml: command name → keys.
+    var keyOverrides: [String: [Key]] = [:]
+    /// `[views.NAME]` of config.toml.
+    var views: [String: ConsoleConfig.View] = [:]
 
     var queue = QueueScreen()
     var detail = DetailScreen()
@@ -95,6 +99,15 @@ struct AppState: Equatable {
     var user = UserScreen()
     var mine = MeScreen()
     var admin = AdminScreen()
+
+    /// Applies the config file's settings (refresh interval, page size, keys, views, the startup view).
+    mutating func configure(_ config: ConsoleConfig) {
+        refreshInterval = config.refreshSeconds
+        queue.pageSize = config.pageSize
+        keyOverrides = config.keys
+        views = config.views
+        if let name = config.startupView, let view = config.views[name] { applyView(view, to: &self) }
+    }
 
     init(server: String, email: String = "") {
         self.server = server

@@ -60,9 +60,22 @@ struct GlobalOptions: ParsableArguments {
 struct DisplayOptions: ParsableArguments {
     @Flag(help: "Draw with ASCII only (no box-drawing characters or symbols).") var ascii = false
     @Flag(help: "No colors (also when NO_COLOR is set).") var monochrome = false
+    @Option(help: "Config file (default ~/.config/spendsense/config.toml; see config.sample).") var config: String?
 
-    var theme: Theme {
-        let noColor = monochrome || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+    /// The config file's settings; a bad file stops with its line number.
+    func loadConfig() throws -> ConsoleConfig {
+        let url = config.map { URL(fileURLWithPath: $0) } ?? ConsoleConfig.defaultURL()
+        if config != nil, !FileManager.default.fileExists(atPath: url.path) { throw ValidationError("no config file at \(url.path)") }
+        do {
+            return try ConsoleConfig.load(url)
+        } catch let error as ConsoleConfig.ParseError {
+            throw ValidationError("\(url.path): \(error)")
+        }
+    }
+
+    func theme(_ config: ConsoleConfig) -> Theme {
+        let noColor = monochrome || config.theme == "monochrome" || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
+        let ascii = self.ascii || config.ascii
         return noColor ? .monochrome(ascii: ascii) : .standard(ascii: ascii)
     }
 }
@@ -74,15 +87,21 @@ struct TUI: AsyncParsableCommand {
     @OptionGroup var display: DisplayOptions
 
     func run() async throws {
+        let config = try display.loadConfig()
+        var global = self.global
+        if global.server == nil, ProcessInfo.processInfo.environment["SPENDSENSE_SERVER"] == nil, global.store.load() == nil {
+            global.server = config.server
+        }
         let (serverText, _) = try global.serverURL()
         let saved = global.store.load()
         var state = AppState(server: serverText, email: saved?.email ?? "")
+        state.configure(config)
         let client = try? await global.savedClient()
         if client != nil {
             state.busy = "Loading your account…"
         }
         let effects = LiveEffects(client: client, credentials: global.store)
-        runConsole(state: state, effects: effects, theme: display.theme, initial: client != nil ? [.loadMe] : [])
+        runConsole(state: state, effects: effects, theme: display.theme(config), initial: client != nil ? [.loadMe] : [])
     }
 }
 

@@ -16,6 +16,7 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Start and seed the server, print its URL, and wait (no console; for scripts).") var headless = false
 
     func run() async throws {
+        let config = try display.loadConfig()
         let serverBinary = try Self.locateServer()
         let dataDirectory = URL(fileURLWithPath: dataDir).standardizedFileURL
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
@@ -70,8 +71,9 @@ struct Demo: AsyncParsableCommand {
         let effects = LiveEffects(client: client, credentials: store)
         await effects.attachPersistence(client, server: url.absoluteString, email: response.email ?? email)
         var state = AppState(server: url.absoluteString, email: response.email ?? email)
+        state.configure(config)
         state.busy = "Loading your account…"
-        runConsole(state: state, effects: effects, theme: display.theme, initial: [.loadMe])
+        runConsole(state: state, effects: effects, theme: display.theme(config), initial: [.loadMe])
     }
 
     /// `spendsense-server` next to this executable.

@@ -164,10 +164,20 @@ enum Keymap {
         title: "Analytics",
         [KeyBinding([.char("d")], "Change the date range (7, 30, 90, 365 days)", .range, hint: "range")])
 
+    /// Every command name a `[keys]` override may use.
+    static let commandNames: Set<String> = {
+        func names<C>(_ registry: KeyRegistry<C>) -> [String] { registry.bindings.map { String(describing: $0.command) } }
+        return Set(names(global) + names(queue) + names(detail) + names(users) + names(user) + names(me) + names(admin) + names(analytics))
+    }()
+
     /// Help lines and hints for a page: its own keys first, then the shared ones.
-    static func help(for page: Route) -> (title: String, lines: [(keys: String, help: String)], hints: [(key: String, label: String)]) {
+    static func help(
+        for page: Route, overrides: [String: [Key]] = [:]
+    ) -> (title: String, lines: [(keys: String, help: String)], hints: [(key: String, label: String)]) {
+        let global = self.global.applying(overrides)
         func combine<C>(_ registry: KeyRegistry<C>) -> (String, [(keys: String, help: String)], [(key: String, label: String)]) {
-            (registry.title, registry.helpLines + global.helpLines, registry.hints + global.hints)
+            let registry = registry.applying(overrides)
+            return (registry.title, registry.helpLines + global.helpLines, registry.hints + global.hints)
         }
         switch page {
         case .login: return (login.title, login.helpLines, login.hints)

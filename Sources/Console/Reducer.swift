@@ -203,6 +203,9 @@ private func signedOutState(from state: AppState, message: String?) -> AppState 
     var fresh = AppState(server: state.server, email: state.login.email.text)
     fresh.refreshInterval = state.refreshInterval
     fresh.ascii = state.ascii
+    fresh.keyOverrides = state.keyOverrides
+    fresh.views = state.views
+    fresh.queue.pageSize = state.queue.pageSize
     fresh.login.error = message
     return fresh
 }
@@ -312,26 +315,26 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
 
     switch state.page {
     case .queue:
-        if let command = Keymap.queue.command(for: key) { return queueCommand(&state, command) }
+        if let command = Keymap.queue.applying(state.keyOverrides).command(for: key) { return queueCommand(&state, command) }
     case .detail:
-        if let command = Keymap.detail.command(for: key) { return detailCommand(&state, command) }
+        if let command = Keymap.detail.applying(state.keyOverrides).command(for: key) { return detailCommand(&state, command) }
     case .users:
-        if let command = Keymap.users.command(for: key) { return usersCommand(&state, command) }
+        if let command = Keymap.users.applying(state.keyOverrides).command(for: key) { return usersCommand(&state, command) }
     case .user:
-        if let command = Keymap.user.command(for: key) { return userCommand(&state, command) }
+        if let command = Keymap.user.applying(state.keyOverrides).command(for: key) { return userCommand(&state, command) }
     case .me:
-        if let command = Keymap.me.command(for: key) { return meCommand(&state, command) }
+        if let command = Keymap.me.applying(state.keyOverrides).command(for: key) { return meCommand(&state, command) }
     case .admin:
-        if let command = Keymap.admin.command(for: key) { return adminCommand(&state, command) }
+        if let command = Keymap.admin.applying(state.keyOverrides).command(for: key) { return adminCommand(&state, command) }
     case .analytics:
-        if Keymap.analytics.command(for: key) == .range {
+        if Keymap.analytics.applying(state.keyOverrides).command(for: key) == .range {
             state.analytics.rangeIndex = (state.analytics.rangeIndex + 1) % AnalyticsScreen.ranges.count
             return load(&state, .analytics)
         }
     case .login:
         break
     }
-    guard let command = Keymap.global.command(for: key) else { return [] }
+    guard let command = Keymap.global.applying(state.keyOverrides).command(for: key) else { return [] }
     return globalCommand(&state, command)
 }
 
@@ -368,7 +371,7 @@ private func globalCommand(_ state: inout AppState, _ command: GlobalCommand) ->
 }
 
 private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
-    guard let command = Keymap.login.command(for: key) else {
+    guard let command = Keymap.login.applying(state.keyOverrides).command(for: key) else {
         state.login.withFocused { $0.handle(key) }
         return []
     }
@@ -682,6 +685,13 @@ private func handleInputKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     }
 }
 
+/// Applies a saved view (tab, sort, filter) to the queue.
+func applyView(_ view: ConsoleConfig.View, to state: inout AppState) {
+    if let tab = view.tab { state.queue.tab = tab }
+    if let sort = view.sort { state.queue.table.sort(named: sort) }
+    if let filter = view.filter { state.queue.table.setFilter(filter) }
+}
+
 /// Runs a `:` command.
 func runPalette(_ state: inout AppState, _ text: String) -> [Effect] {
     let words = text.split(separator: " ", maxSplits: 1).map(String.init)
@@ -722,6 +732,15 @@ func runPalette(_ state: inout AppState, _ text: String) -> [Effect] {
         let filter = argument.replacingOccurrences(of: "=", with: ":")
         withFilteredTable(&state) { $0.setFilter(filter) }
         return []
+    case "view":
+        guard let view = state.views[argument] else {
+            let names = state.views.keys.sorted()
+            state.toast = .init(text: names.isEmpty ? "No saved views (add [views.NAME] to config.toml)" : "Views: \(names.joined(separator: ", "))", isError: true)
+            return []
+        }
+        applyView(view, to: &state)
+        state.toast = .init(text: "View \(argument)", isError: false)
+        return navigate(&state, to: .queue)
     case "refresh": return refreshEffects(&state)
     case "interval":
         guard let seconds = Int(argument), seconds >= 0 else {

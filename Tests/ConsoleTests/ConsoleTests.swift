@@ -428,3 +428,60 @@ struct ConsoleStateTests {
         #expect(screen.lastFrame?.width == 100)
     }
 }
+
+@Suite("Console config")
+struct ConfigTests {
+    @Test("config.sample parses, and its views and key overrides take effect")
+    func sample() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config.sample")
+        let config = try ConsoleConfig.load(url)
+        #expect(config.refreshSeconds == 30 && config.pageSize == 500 && config.theme == "standard")
+        #expect(config.views["offers"] == ConsoleConfig.View(tab: .pending, sort: "-created", filter: "type:offer"))
+
+        var overridden = try ConsoleConfig.parse(
+            """
+            refresh_seconds = 5   # fast
+            startup_view = "mine"
+            [keys]
+            approve = "A"
+            mark = ["m", "Space"]
+            [views.mine]
+            tab = "approved"
+            filter = "persona:high"
+            """)
+        #expect(overridden.keys["approve"] == [.char("A")])
+        var state = Fixture.loadedState()
+        state.configure(overridden)
+        #expect(state.refreshInterval == 5)
+        #expect(state.queue.tab == .approved && state.queue.table.filter == "persona:high")
+        // `A` approves now; `a` no longer does.
+        _ = reduce(&state, .key(.char("/")))
+        _ = reduce(&state, .key(.escape))
+        _ = reduce(&state, .key(.char("a")))
+        #expect(state.busy == nil && state.dialog == nil)
+        #expect(!reduce(&state, .key(.char("A"))).isEmpty)
+        let hints = Keymap.help(for: .queue, overrides: state.keyOverrides).hints
+        #expect(hints.contains { $0.key == "A" && $0.label == "approve" })
+        overridden.keys = [:]
+        #expect(overridden.keys.isEmpty)
+    }
+
+    @Test("mistakes are reported with their line")
+    func errors() {
+        func message(_ text: String) -> String {
+            do {
+                _ = try ConsoleConfig.parse(text)
+                return "no error"
+            } catch {
+                return String(describing: error)
+            }
+        }
+        #expect(message("refresh_seconds = \"ten\"") == "config line 1: refresh_seconds must be a whole number in 0…3600")
+        #expect(message("\n[keys]\nfrobnicate = \"f\"").hasPrefix("config line 3: unknown command frobnicate"))
+        #expect(message("[keys]\napprove = \"Ctrl-\"") == "config line 2: cannot read key \"Ctrl-\"")
+        #expect(message("colour = \"red\"") == "config line 1: unknown key colour")
+        #expect(message("theme = loud") == "config line 1: cannot read value loud (strings need quotes)")
+        #expect(message("startup_view = \"nope\"").contains("not defined"))
+    }
+}
