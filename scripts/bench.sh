@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+if [ "${BENCH_ONLY:-}" != console ]; then
 [ "${BENCH_ONLY:-}" = engine ] || swift build -c release --product spendsense-server
 swift build -c release --product spendsense-engine-bench
 
@@ -29,8 +30,12 @@ block = (
 text = re.sub(r"<!-- engine:start -->.*?<!-- engine:end -->", block, text, flags=re.S)
 open(path, "w", encoding="utf-8").write(text)
 PY
+fi
 # `BENCH_ONLY=engine make bench` stops here (no server needed).
 [ "${BENCH_ONLY:-}" = engine ] && exit 0
+# The console's figures (BENCH_ONLY=console runs only those).
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY}" = console ]; then scripts/bench-console.sh; fi
+[ "${BENCH_ONLY:-}" = console ] && exit 0
 
 bin=.build/release/spendsense-server
 data=$(mktemp -d)

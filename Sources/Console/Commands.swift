@@ -9,7 +9,7 @@ struct SpendSenseConsole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spendsense",
         abstract: "The SpendSense console: review recommendations, watch analytics, manage your data.",
-        subcommands: [TUI.self, Login.self, Logout.self, WhoAmI.self, Review.self, Analytics.self, UploadFile.self, ConsentCommand.self, Demo.self],
+        subcommands: [TUI.self, Login.self, Logout.self, WhoAmI.self, Review.self, Analytics.self, UploadFile.self, ConsentCommand.self, Demo.self, BenchUI.self],
         defaultSubcommand: TUI.self
     )
 }

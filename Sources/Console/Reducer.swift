@@ -915,17 +915,15 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
 
 // MARK: - Rows and text
 
-private let utcCalendar: Calendar = {
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    return calendar
-}()
-
-/// `2026-11-22 03:14` (UTC: the same on every operator's screen).
+/// `2026-11-22 03:14` (UTC: the same on every operator's screen). Computed by hand: `Calendar` took most of the
+/// time of loading a large queue.
 func timeText(_ date: Date, seconds: Bool = false) -> String {
-    let c = utcCalendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-    let base = String(format: "%04d-%02d-%02d %02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
-    return seconds ? base + String(format: ":%02d", c.second ?? 0) : base
+    let day = Day(date: date)
+    let secondOfDay = Int((date.timeIntervalSince1970 - Double(day.ordinal) * 86_400).rounded(.down))
+    let (hour, minute, second) = (secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
+    func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+    let base = "\(day.description) \(two(hour)):\(two(minute))"
+    return seconds ? base + ":" + two(second) : base
 }
 
 func dayText(_ date: Date) -> String { String(timeText(date).prefix(10)) }

@@ -72,6 +72,10 @@ final class ConsoleLoop {
     /// Runs until the state asks to quit (or `until` returns true, for tests).
     func run(pollMilliseconds: Int = 50, until: (() -> Bool)? = nil) {
         draw()
+        // For the benchmark of start-up time: when the first frame reached the terminal.
+        if let path = ProcessInfo.processInfo.environment["SPENDSENSE_FIRST_FRAME_FILE"] {
+            try? Data(String(Date().timeIntervalSince1970).utf8).write(to: URL(fileURLWithPath: path))
+        }
         while !state.shouldQuit {
             if let until, until() { break }
             var changed = false

@@ -54,7 +54,8 @@ public struct Day: Codable, Sendable, Hashable, Comparable, CustomStringConverti
 
     public var description: String {
         let (y, m, d) = components
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        let year = String(y)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + (m < 10 ? "-0" : "-") + String(m) + (d < 10 ? "-0" : "-") + String(d)
     }
 
     public func adding(days: Int) -> Day { Day(ordinal: ordinal + days) }
