@@ -258,7 +258,11 @@ struct MeScreen: Equatable {
     var consent: ConsentStatus?
     var uploads: [Upload] = []
     var recommendations: [UUID: Recommendation] = [:]
-    var table = TableModel(columns: MeScreen.columns)
+    var table: TableModel = {
+        var table = TableModel(columns: MeScreen.columns)
+        table.emptyText = "None yet. Recommendations appear here after an operator has reviewed them."
+        return table
+    }()
     var loading = false
     var uploading: String?
 }

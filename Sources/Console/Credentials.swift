@@ -40,10 +40,9 @@ struct CredentialsStore: Sendable {
         let temp = directory.appendingPathComponent(".credentials.\(ProcessInfo.processInfo.processIdentifier).tmp")
         guard FileManager.default.createFile(atPath: temp.path, contents: data, attributes: [.posixPermissions: 0o600])
         else { return }
-        _ = try? FileManager.default.replaceItemAt(url, withItemAt: temp)
-        if !FileManager.default.fileExists(atPath: url.path) {
-            try? FileManager.default.moveItem(at: temp, to: url)
-        }
+        // rename(2) replaces the old file atomically. (Foundation's replaceItemAt failed silently on Linux once the
+        // file existed, so a second sign-in kept the first account's tokens.)
+        if rename(temp.path, url.path) != 0 { try? FileManager.default.removeItem(at: temp) }
         try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
     }
 

@@ -62,7 +62,17 @@ func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now:
     if let dialog = state.dialog { drawDialog(dialog, into: &canvas, theme: theme) }
     if state.showHelp {
         let keyWidth = help.lines.map { TextWidth.of($0.keys) }.max() ?? 0
-        var body = help.lines.map { (TextWidth.pad($0.keys, to: keyWidth) + "  " + $0.help, theme.text) }
+        var entries = help.lines.map { TextWidth.pad($0.keys, to: keyWidth) + "  " + $0.help }
+        if entries.count + 4 > height - 2 {
+            // Too many for one column: two side by side, each cut to half the width.
+            let half = (entries.count + 1) / 2
+            let columnWidth = max(10, (width - 10) / 2)
+            entries = (0..<half).map { row in
+                let left = TextWidth.pad(TextWidth.truncate(entries[row], to: columnWidth), to: columnWidth)
+                return row + half < entries.count ? left + "  " + TextWidth.truncate(entries[row + half], to: columnWidth) : left
+            }
+        }
+        var body = entries.map { ($0, theme.text) }
         body.append(("", theme.text))
         body.append(("Press any key to close", theme.muted))
         Widgets.dialog(title: "Keys · \(help.title)", lines: body, into: &canvas, theme: theme)

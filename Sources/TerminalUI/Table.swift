@@ -85,6 +85,8 @@ public struct TableModel: Sendable, Equatable {
     public private(set) var marked: Set<String> = []
     /// Where a `v` range started.
     public private(set) var rangeAnchor: String?
+    /// What an empty table says.
+    public var emptyText = "Nothing here."
 
     public init(columns: [TableColumn], sortColumn: Int = 0, descending: Bool = false) {
         self.columns = columns
@@ -345,7 +347,7 @@ extension Widgets {
             }
         }
         if rows.isEmpty {
-            canvas.put(model.filter.isEmpty ? "Nothing here." : "No rows match “\(model.filter)”.", x: x + 2, y: y + 1, style: theme.muted)
+            canvas.put(model.filter.isEmpty ? model.emptyText : "No rows match “\(model.filter)”.", x: x + 2, y: y + 1, style: theme.muted)
         }
     }
 }

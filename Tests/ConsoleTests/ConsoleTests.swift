@@ -485,3 +485,22 @@ struct ConfigTests {
         #expect(message("startup_view = \"nope\"").contains("not defined"))
     }
 }
+
+@Suite("Credentials file")
+struct CredentialsTests {
+    @Test("a second sign-in replaces the first; the file stays private")
+    func replaceAndMode() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("creds-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = CredentialsStore(url: directory.appendingPathComponent("credentials.json"))
+        store.save(.init(server: "http://a", email: "one@example.com", accessToken: "a1", refreshToken: "r1"))
+        store.save(.init(server: "http://a", email: "two@example.com", accessToken: "a2", refreshToken: "r2"))
+        #expect(store.load() == SavedCredentials(server: "http://a", email: "two@example.com", accessToken: "a2", refreshToken: "r2"))
+        let mode = try FileManager.default.attributesOfItem(atPath: store.url.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        store.clearTokens()
+        #expect(store.load()?.accessToken == nil && store.load()?.email == "two@example.com")
+        // No temporary files are left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["credentials.json"])
+    }
+}
