@@ -310,6 +310,8 @@ enum Dialog: Equatable {
     case consent(ConsentDialog)
     /// Lock or unlock an account.
     case lock(userID: UUID, email: String, lock: Bool)
+    /// Change an account's role.
+    case role(userID: UUID, email: String, choice: ChoiceField)
     /// Rate a recommendation.
     case feedback(FeedbackDialog)
     /// A message (results of a bulk action, conflicts).
@@ -394,6 +396,7 @@ enum Action: Equatable {
     case adminUsersLoaded(Page<User>)
     case auditLoaded(Page<AuditEntry>)
     case lockChanged(User)
+    case roleChanged(User)
     /// A call failed: a toast, or the login screen when the session is gone.
     case failed(String, signedOut: Bool, offline: Bool)
     /// Bookkeeping: a background effect finished (the loop counts work in flight).
@@ -437,4 +440,5 @@ enum Effect: Equatable {
     case loadAdminUsers(query: String)
     case loadAudit
     case setLock(UUID, lock: Bool)
+    case setRole(UUID, Role)
 }

@@ -28,7 +28,7 @@ enum MeCommand: Equatable, Sendable {
 }
 
 enum AdminCommand: Equatable, Sendable {
-    case up, down, pageUp, pageDown, nextTab, search, lock, unlock, filter
+    case up, down, pageUp, pageDown, top, bottom, nextTab, search, lock, unlock, role, filter
 }
 
 enum AnalyticsCommand: Equatable, Sendable {
@@ -153,11 +153,14 @@ enum Keymap {
             KeyBinding([.down, .char("j")], "Down", .down),
             KeyBinding([.pageUp], "Page up", .pageUp),
             KeyBinding([.pageDown], "Page down", .pageDown),
+            KeyBinding([.char("g"), .home], "Top", .top),
+            KeyBinding([.char("G"), .end], "Bottom", .bottom),
             KeyBinding([.tab], "Switch between users and the audit log", .nextTab, hint: "tab"),
             KeyBinding([.char("s")], "Search users by name or email", .search, hint: "search"),
             KeyBinding([.char("/")], "Filter the loaded rows", .filter),
             KeyBinding([.char("X")], "Lock the account (ends its sessions)", .lock, hint: "lock"),
             KeyBinding([.char("O")], "Unlock the account", .unlock, hint: "unlock"),
+            KeyBinding([.char("P")], "Change the account's role (user, operator, admin)", .role, hint: "role"),
         ])
 
     static let analytics = KeyRegistry<AnalyticsCommand>(

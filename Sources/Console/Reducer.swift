@@ -172,6 +172,10 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
                         [entry.targetType, entry.targetID].compactMap { $0 }.joined(separator: " ")])
         })
         return []
+    case .roleChanged(let user):
+        state.busy = nil
+        state.toast = .init(text: "\(user.email ?? "User") is now \(user.role.rawValue)", isError: false)
+        return [.loadAdminUsers(query: state.admin.search), .loadAudit]
     case .lockChanged(let user):
         state.busy = nil
         state.toast = .init(text: "\(user.email ?? "User") is \(user.isLocked ? "locked" : "unlocked")", isError: false)
@@ -611,6 +615,8 @@ private func adminCommand(_ state: inout AppState, _ command: AdminCommand) -> [
     case .down: if onUsers { state.admin.users.move(by: 1) } else { state.admin.audit.move(by: 1) }
     case .pageUp: if onUsers { state.admin.users.move(by: -10) } else { state.admin.audit.move(by: -10) }
     case .pageDown: if onUsers { state.admin.users.move(by: 10) } else { state.admin.audit.move(by: 10) }
+    case .top: if onUsers { state.admin.users.moveToTop() } else { state.admin.audit.moveToTop() }
+    case .bottom: if onUsers { state.admin.users.moveToBottom() } else { state.admin.audit.moveToBottom() }
     case .nextTab: state.admin.tab = onUsers ? .audit : .users
     case .search:
         state.input = .init(purpose: .adminSearch, field: TextField(label: "search", text: state.admin.search))
@@ -623,6 +629,16 @@ private func adminCommand(_ state: inout AppState, _ command: AdminCommand) -> [
             return []
         }
         state.dialog = .lock(userID: id, email: user.email ?? id.uuidString, lock: command == .lock)
+    case .role:
+        guard onUsers, let id = state.admin.users.currentID.flatMap(UUID.init(uuidString:)), let user = state.admin.userRows[id] else { return [] }
+        if user.id == state.me?.id {
+            state.toast = .init(text: "Another admin has to change your role", isError: true)
+            return []
+        }
+        let roles = [Role.user, .operator, .admin]
+        state.dialog = .role(
+            userID: id, email: user.email ?? id.uuidString,
+            choice: ChoiceField(label: "Role", options: roles.map(\.rawValue), selected: roles.firstIndex(of: user.role) ?? 0))
     }
     return []
 }
@@ -878,6 +894,20 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.dialog = .consent(consent)
             return []
         }
+    case .role(let userID, let email, var choice):
+        switch key {
+        case .escape:
+            state.dialog = nil
+        case .enter:
+            state.dialog = nil
+            guard let role = Role(rawValue: choice.value) else { return [] }
+            state.busy = "Changing role…"
+            return [.setRole(userID, role)]
+        default:
+            choice.handle(key)
+            state.dialog = .role(userID: userID, email: email, choice: choice)
+        }
+        return []
     case .lock(let userID, _, let lock):
         state.dialog = nil
         guard key == .char("y") || key == .char("Y") else { return [] }

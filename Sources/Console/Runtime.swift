@@ -212,6 +212,8 @@ final class LiveEffects: EffectRunner {
             return await call { try await .auditLoaded($0.audit(AuditQuery(limit: 500))) }
         case .setLock(let id, let lock):
             return await call { try await .lockChanged(lock ? $0.lock(userID: id) : $0.unlock(userID: id)) }
+        case .setRole(let id, let role):
+            return await call { try await .roleChanged($0.changeRole(userID: id, to: role)) }
         case .signIn, .signOut, .upload:
             return nil
         }

@@ -396,6 +396,15 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
                 (lock ? "Locking ends every session of this account at once." : "The account can sign in again.", theme.text),
                 ("", theme.text), ("y confirms · any other key cancels", theme.emphasis),
             ], into: &canvas, theme: theme)
+    case .role(_, let email, let choice):
+        let frame = Widgets.dialog(
+            title: "Change role",
+            lines: [
+                (email, theme.emphasis), ("", theme.text), ("", theme.text),
+                ("Operators review recommendations; admins also manage users and roles.", theme.muted),
+                ("←/→ chooses · Enter saves · Esc cancels", theme.emphasis),
+            ], into: &canvas, theme: theme, minWidth: 50)
+        choice.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 8, fieldWidth: 14, focused: true, theme: theme)
     case .feedback(let feedback):
         let frame = Widgets.dialog(
             title: "Feedback",

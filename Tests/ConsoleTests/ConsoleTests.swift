@@ -365,11 +365,54 @@ struct ConsoleStateTests {
         _ = reduce(&state, .key(.char("X")))
         guard case .lock(let id, _, true)? = state.dialog else { Issue.record("no lock dialog"); return }
         #expect(reduce(&state, .key(.char("y"))) == [.setLock(id, lock: true)])
+        // P changes a role through a choice; never your own.
+        _ = reduce(&state, .key(.char("P")))
+        guard case .role(let roleID, _, _)? = state.dialog else { Issue.record("no role dialog"); return }
+        #expect(roleID == id)
+        _ = reduce(&state, .key(.left))  // the operator account: operator → user
+        #expect(reduce(&state, .key(.enter)) == [.setRole(id, .user)])
+        _ = reduce(&state, .key(.char("g")))
+        _ = reduce(&state, .key(.char("P")))
+        #expect(state.dialog == nil && state.toast?.isError == true)
         _ = reduce(&state, .key(.tab))
         #expect(state.admin.tab == .audit && state.admin.audit.visible.count == 8)
         _ = reduce(&state, .key(.char("s")))
         type("ana", into: &state)
         #expect(reduce(&state, .key(.enter)) == [.loadAdminUsers(query: "ana"), .loadAudit])
+    }
+
+    @Test("users: search asks the server, Enter opens a user, Tab walks the user's tabs; analytics: d cycles the range")
+    func usersAndAnalytics() {
+        var state = Fixture.loadedState()
+        _ = reduce(&state, .key(.char("3")))
+        _ = reduce(&state, .usersLoaded(Fixture.usersPage))
+        _ = reduce(&state, .key(.char("s")))
+        type("rosa", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.loadUsers(query: "rosa")])
+        _ = reduce(&state, .usersLoaded(Fixture.usersPage))
+        _ = reduce(&state, .key(.char("g")))
+        let id = UUID(uuidString: state.users.table.currentID!)!
+        #expect(reduce(&state, .key(.enter)) == [.loadUser(id)])
+        #expect(state.breadcrumbs == "Users › User")
+        let detail = OperatorUserDetail(
+            user: Fixture.usersPage.items[0].user, consent: Fixture.consentGranted, persona: Fixture.mine.profile?.persona, recentUploads: Fixture.mine.uploads,
+            pendingRecommendations: 3)
+        _ = reduce(&state, .userLoaded(UserBundle(detail: detail, profile: Fixture.mine.profile, history: [], recommendations: Fixture.mine.recommendations)))
+        #expect(state.user.text.paragraphs.contains { $0.text.contains("pending recommendations 3") })
+        _ = reduce(&state, .key(.tab))
+        #expect(state.user.tab == .signals)
+        #expect(state.user.text.paragraphs.contains { $0.text.hasPrefix("30-day window") })
+        #expect(state.user.text.paragraphs.contains { $0.text.hasPrefix("180-day window") })
+        _ = reduce(&state, .key(.backTab))
+        _ = reduce(&state, .key(.backTab))
+        #expect(state.user.tab == .recommendations)
+        _ = reduce(&state, .key(.escape))
+        #expect(state.page == .users)
+
+        _ = reduce(&state, .key(.char("2")))
+        #expect(state.analytics.days == 30)
+        guard case .loadAnalytics(let from, let to)? = reduce(&state, .key(.char("d"))).first else { Issue.record("no reload"); return }
+        #expect(state.analytics.days == 90 && to - from == 89)
     }
 
     @Test("a 401 returns to the login screen with the reason; an unreachable server shows a banner and keeps the data")
