@@ -99,19 +99,20 @@ public struct APIClient: Sendable {
 
     /// Sends prepared bytes (multipart uploads) or reads raw bytes (CSV export, metrics).
     func perform(
-        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, authenticated: Bool
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, authenticated: Bool,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> Data {
         var token: String?
         if authenticated {
             guard let current = await tokens.tokens else { throw APIError.notSignedIn }
             token = current.accessToken
         }
-        let (status, data) = try await execute(method, path, query: query, body: body, contentType: contentType, token: token)
+        let (status, data) = try await execute(method, path, query: query, body: body, contentType: contentType, token: token, progress: progress)
         if status == 401, authenticated {
             // One transparent refresh, then one retry.
             let fresh = try await tokens.refresh(after: token, using: refreshCall)
             let (retryStatus, retryData) = try await execute(
-                method, path, query: query, body: body, contentType: contentType, token: fresh.accessToken)
+                method, path, query: query, body: body, contentType: contentType, token: fresh.accessToken, progress: progress)
             return try check(retryStatus, retryData)
         }
         return try check(status, data)
@@ -125,7 +126,8 @@ public struct APIClient: Sendable {
     }
 
     private func execute(
-        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, token: String?
+        _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, token: String?,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
     ) async throws -> (Int, Data) {
         guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
             throw APIError.transport("bad server URL \(baseURL)")
@@ -143,7 +145,25 @@ public struct APIClient: Sendable {
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
-            request.body = .bytes(ByteBuffer(data: body))
+            if let progress {
+                // Streamed in 64 KB chunks; each chunk the client pulls is reported.
+                let chunkSize = 64 * 1024
+                let total = body.count
+                let chunks = stride(from: 0, to: total, by: chunkSize).map { offset in
+                    (ByteBuffer(data: body[offset..<min(total, offset + chunkSize)]), min(total, offset + chunkSize))
+                }
+                let stream = AsyncStream<(ByteBuffer, Int)> { continuation in
+                    for chunk in chunks { continuation.yield(chunk) }
+                    continuation.finish()
+                }
+                let counted = stream.map { chunk, sent in
+                    progress(sent, total)
+                    return chunk
+                }
+                request.body = .stream(counted, length: .known(Int64(total)))
+            } else {
+                request.body = .bytes(ByteBuffer(data: body))
+            }
         }
         do {
             try Task.checkCancellation()

@@ -172,7 +172,10 @@ extension APIClient {
     // MARK: - Uploads
 
     /// Uploads a JSON or CSV file (≤ 10 MB). Operators may upload for a consenting user with `userID`.
-    public func upload(fileName: String, data: Data, userID: UUID? = nil) async throws -> Upload {
+    /// `progress` is called with the bytes handed to the connection so far and the total.
+    public func upload(
+        fileName: String, data: Data, userID: UUID? = nil, progress: (@Sendable (_ sent: Int, _ total: Int) -> Void)? = nil
+    ) async throws -> Upload {
         let boundary = "spendsense-\(UUID().uuidString)"
         var body = Data()
         func append(_ text: String) { body.append(Data(text.utf8)) }
@@ -186,7 +189,7 @@ extension APIClient {
         append("\r\n--\(boundary)--\r\n")
         let response = try await perform(
             .POST, "/api/v1/data/upload", query: [:], body: body, contentType: "multipart/form-data; boundary=\(boundary)",
-            authenticated: true)
+            authenticated: true, progress: progress)
         return try decode(response)
     }
 

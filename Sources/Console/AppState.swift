@@ -393,6 +393,8 @@ enum Action: Equatable {
     case consentChanged(ConsentStatus, message: String)
     case feedbackSent(UUID)
     case uploaded(Upload)
+    /// Bytes of an upload handed to the connection so far.
+    case uploadProgress(sent: Int, total: Int)
     case adminUsersLoaded(Page<User>)
     case auditLoaded(Page<AuditEntry>)
     case lockChanged(User)

@@ -148,6 +148,13 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.busy = nil
         state.toast = .init(text: "Thanks — your feedback was sent", isError: false)
         return []
+    case .uploadProgress(let sent, let total):
+        guard let uploading = state.mine.uploading else { return [] }
+        let name = uploading.components(separatedBy: " (").first ?? uploading
+        let percent = total > 0 ? sent * 100 / total : 100
+        state.mine.uploading = "\(name) (\(percent)% of \(total / 1024) KB sent)"
+        state.busy = state.mine.uploading
+        return []
     case .uploaded(let upload):
         state.busy = nil
         state.mine.uploading = nil
@@ -678,7 +685,7 @@ private func handleInputKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         case .uploadPath:
             guard !text.isEmpty else { return [] }
             let path = (text as NSString).expandingTildeInPath
-            state.mine.uploading = "Uploading \((path as NSString).lastPathComponent)…"
+            state.mine.uploading = "Uploading \((path as NSString).lastPathComponent)"
             state.busy = state.mine.uploading
             return [.upload(path: path)]
         }

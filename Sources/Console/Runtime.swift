@@ -6,7 +6,8 @@ import TerminalUI
 
 /// Performs effects (network calls) and answers with an action.
 protocol EffectRunner: Sendable {
-    func run(_ effect: Effect) async -> Action?
+    /// Performs `effect`; `progress` posts intermediate actions (upload progress) before the final one.
+    func run(_ effect: Effect, progress: @escaping @Sendable (Action) -> Void) async -> Action?
 }
 
 /// Results posted by background tasks, drained by the terminal thread.
@@ -58,7 +59,7 @@ final class ConsoleLoop {
         let runner = self.runner
         let inbox = self.inbox
         Task.detached {
-            if let result = await runner.run(effect) { inbox.post(result) }
+            if let result = await runner.run(effect, progress: { inbox.post($0) }) { inbox.post(result) }
             inbox.post(.effectFinished)
         }
     }
@@ -119,7 +120,7 @@ final class LiveEffects: EffectRunner {
 
     var currentClient: APIClient? { client.withLock { $0 } }
 
-    func run(_ effect: Effect) async -> Action? {
+    func run(_ effect: Effect, progress: @escaping @Sendable (Action) -> Void) async -> Action? {
         if case .signIn(let server, let email, let password) = effect {
             guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
             let client = APIClient(baseURL: url)
@@ -148,7 +149,10 @@ final class LiveEffects: EffectRunner {
             guard data.count <= 10 * 1024 * 1024 else {
                 return .failed("\((path as NSString).lastPathComponent) is larger than 10 MB", signedOut: false, offline: false)
             }
-            return await call { try await .uploaded($0.upload(fileName: (path as NSString).lastPathComponent, data: data)) }
+            let name = (path as NSString).lastPathComponent
+            return await call { client in
+                try await .uploaded(client.upload(fileName: name, data: data) { sent, total in progress(.uploadProgress(sent: sent, total: total)) })
+            }
         }
         switch effect {
         case .loadMe:

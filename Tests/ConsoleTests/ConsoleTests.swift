@@ -21,7 +21,7 @@ final class ScriptedEffects: EffectRunner {
 
     init(answer: @escaping @Sendable (Effect) -> Action?) { self.answer = answer }
 
-    func run(_ effect: Effect) async -> Action? {
+    func run(_ effect: Effect, progress: @escaping @Sendable (Action) -> Void) async -> Action? {
         asked.withLock { $0.append(effect) }
         return answer(effect)
     }
@@ -345,6 +345,10 @@ struct ConsoleStateTests {
         type("/tmp/data.json", into: &state)
         #expect(reduce(&state, .key(.enter)) == [.upload(path: "/tmp/data.json")])
         #expect(state.mine.uploading != nil)
+        _ = reduce(&state, .uploadProgress(sent: 65_536, total: 262_144))
+        #expect(state.mine.uploading == "Uploading data.json (25% of 256 KB sent)")
+        _ = reduce(&state, .uploadProgress(sent: 262_144, total: 262_144))
+        #expect(state.mine.uploading == "Uploading data.json (100% of 256 KB sent)")
         // Operator-only pages are refused.
         #expect(reduce(&state, .key(.char("1"))).isEmpty)
         #expect(state.page == .me)

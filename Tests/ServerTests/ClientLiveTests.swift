@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdTesting
 import Models
 import Server
+import Synchronization
 import TestSupport
 import Testing
 
@@ -81,7 +82,12 @@ struct ClientLiveTests {
             let me = try await user.register(email: "uma@example.com", password: "Correct-horse-9!")
             #expect(try await user.consent().granted == false)
             #expect(try await user.grantConsent().granted)
-            let upload = try await user.upload(fileName: "uma.json", data: try generatedUpload(.subscriptionHeavy))
+            let document = try generatedUpload(.subscriptionHeavy)
+            let reported = Mutex<[Int]>([])
+            let upload = try await user.upload(fileName: "uma.json", data: document) { sent, _ in reported.withLock { $0.append(sent) } }
+            // Progress rises to the whole multipart body (the file plus its envelope).
+            let sent = reported.withLock { $0 }
+            #expect(sent.count > 1 && sent == sent.sorted() && sent.last! > document.count)
             #expect(upload.status == .pending)
             #expect(try await JobWorker(dependencies: dependencies).runOnce())
             #expect(try await user.upload(id: upload.id).status == .completed)
