@@ -17,11 +17,11 @@ struct JSONReader {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
-    private var strings = StringTable()
+    private let strings = StringTable()
     /// Fields and items of the objects and arrays being read, innermost last; each container is copied out
     /// once, at its exact size, when it closes (growing each small array from empty cost several copies).
-    private var pendingFields: [RawField] = []
-    private var pendingItems: [RawValue] = []
+    private let pendingFields = MoveStack<RawField>()
+    private let pendingItems = MoveStack<RawValue>()
 
     private init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -93,7 +93,7 @@ struct JSONReader {
             return .object(RawObject())
         }
         let base = pendingFields.count
-        defer { pendingFields.removeSubrange(base...) }
+        defer { pendingFields.drop(from: base) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
@@ -110,7 +110,7 @@ struct JSONReader {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(RawObject(entries: pendingFields[base...]))
+                return .object(RawObject(entries: pendingFields.take(from: base)))
             } else {
                 throw error("expected ',' or '}' in an object")
             }
@@ -125,7 +125,7 @@ struct JSONReader {
             return .array([])
         }
         let base = pendingItems.count
-        defer { pendingItems.removeSubrange(base...) }
+        defer { pendingItems.drop(from: base) }
         while true {
             skipWhitespace()
             let item = try value(depth: depth + 1)
@@ -136,7 +136,7 @@ struct JSONReader {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(Array(pendingItems[base...]))
+                return .array(pendingItems.take(from: base))
             } else {
                 throw error("expected ',' or ']' in an array")
             }
@@ -146,15 +146,27 @@ struct JSONReader {
     private mutating func string() throws -> String {
         index += 1  // opening quote
         let start = index
-        // Fast path: no escapes. A local position keeps the loop in registers.
+        // Fast path: no escapes. A local position keeps the loop in registers; eight bytes at a time are checked
+        // for a quote, a backslash or a control character before the byte loop finds which.
         var position = index
         let end = bytes.count
+        let base = UnsafeRawPointer(bytes.baseAddress!)
+        while position + 8 <= end {
+            let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let found = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if found & highs != 0 { break }
+            position += 8
+        }
         while position < end {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
                 index = position + 1
-                return strings.string(slice)
+                return strings.string(slice, canOverread: start + 16 <= end)
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
             position += 1
@@ -279,12 +291,61 @@ struct JSONReader {
     }
 }
 
+/// A stack of values under construction (the fields of the objects and arrays being read). Each container's
+/// values are moved out into an exactly sized array when it closes: moving, unlike copying out of an `Array`,
+/// retains and releases nothing.
+final class MoveStack<Element> {
+    private var storage: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func append(_ element: consuming Element) {
+        if count == capacity {
+            let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: storage, count: count)
+            storage.deallocate()
+            storage = larger
+            capacity *= 2
+        }
+        (storage + count).initialize(to: element)
+        count += 1
+    }
+
+    /// Moves the elements from `start` on into a new array.
+    func take(from start: Int) -> [Element] {
+        let taken = count - start
+        let result = [Element](unsafeUninitializedCapacity: taken) { buffer, initialized in
+            buffer.baseAddress!.moveInitialize(from: storage + start, count: taken)
+            initialized = taken
+        }
+        count = start
+        return result
+    }
+
+    /// Destroys the elements from `start` on (a container that failed to parse); nothing after `take`.
+    func drop(from start: Int) {
+        guard count > start else { return }
+        (storage + start).deinitialize(count: count - start)
+        count = start
+    }
+}
+
 /// Reuses `String`s for repeated short texts (keys, account ids, categories, merchants, dates).
 ///
 /// An upload repeats the same few dozen keys and values thousands of times; making a `String` for each costs a
 /// UTF-8 check and, past 15 bytes, an allocation. The table is seeded with the field names the validator looks
 /// up, so those keys are the very literals it compares against.
-struct StringTable {
+final class StringTable {
     private static let slotCount = 1024
     private static let maxLength = 48
     static let knownKeys: [String] = [
@@ -297,13 +358,73 @@ struct StringTable {
         "percentage", "USD", "personal", "depository", "checking", "savings", "credit card", "online", "in store", "other",
     ]
 
-    private var slots: [String?] = Array(repeating: nil, count: slotCount)
+    // Plain buffers rather than arrays: this is the reader's innermost loop, and arrays cost a bounds and a
+    // uniqueness check per access.
+    private let slots = UnsafeMutablePointer<String?>.allocate(capacity: slotCount)
+    /// Texts of up to 15 bytes, kept with their bytes as two words so a hit costs two comparisons instead of
+    /// building (and UTF-8 checking) a new `String`.
+    private let shortWords = UnsafeMutablePointer<UInt64>.allocate(capacity: slotCount * 2)
+    private let shortLengths = UnsafeMutablePointer<Int>.allocate(capacity: slotCount)
+    private let shortStrings = UnsafeMutablePointer<String>.allocate(capacity: slotCount)
+
+    deinit {
+        slots.deinitialize(count: Self.slotCount)
+        shortStrings.deinitialize(count: Self.slotCount)
+        slots.deallocate()
+        shortWords.deallocate()
+        shortLengths.deallocate()
+        shortStrings.deallocate()
+    }
 
     init() {
-        for var key in Self.knownKeys where key.utf8.count > 15 {
-            let slot = key.withUTF8 { Self.slot($0) }
-            slots[slot] = key
+        slots.initialize(repeating: nil, count: Self.slotCount)
+        shortWords.initialize(repeating: 0, count: Self.slotCount * 2)
+        shortLengths.initialize(repeating: -1, count: Self.slotCount)
+        shortStrings.initialize(repeating: "", count: Self.slotCount)
+        for key in Self.knownKeys {
+            var scratch = key
+            scratch.withUTF8 { bytes in
+                if bytes.count > 15 {
+                    slots[Self.slot(bytes)] = key
+                } else {
+                    let (low, high) = Self.words(bytes, canOverread: false)
+                    let slot = Self.shortSlot(low, high, bytes.count)
+                    shortWords[slot * 2] = low
+                    shortWords[slot * 2 + 1] = high
+                    shortLengths[slot] = bytes.count
+                    shortStrings[slot] = key
+                }
+            }
         }
+    }
+
+    /// The (up to 15) bytes as two little-endian words, zero beyond the text. `canOverread`: 16 bytes from the
+    /// start are readable memory (then two loads and masks replace the byte loop).
+    @inline(__always)
+    static func words(_ bytes: UnsafeBufferPointer<UInt8>, canOverread: Bool) -> (UInt64, UInt64) {
+        let count = bytes.count
+        guard count > 0 else { return (0, 0) }
+        if canOverread {
+            let raw = UnsafeRawPointer(bytes.baseAddress!)
+            let low = raw.loadUnaligned(as: UInt64.self)
+            let high = raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let lowMask: UInt64 = count >= 8 ? ~0 : (1 << UInt64(count * 8)) &- 1
+            let highMask: UInt64 = count <= 8 ? 0 : (count >= 16 ? ~0 : (1 << UInt64((count - 8) * 8)) &- 1)
+            return (low & lowMask, high & highMask)
+        }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for index in 0..<count {
+            if index < 8 { low |= UInt64(bytes[index]) << UInt64(index * 8) } else { high |= UInt64(bytes[index]) << UInt64((index - 8) * 8) }
+        }
+        return (low, high)
+    }
+
+    @inline(__always)
+    private static func shortSlot(_ low: UInt64, _ high: UInt64, _ count: Int) -> Int {
+        var hash = (low &* 0x9E37_79B9_7F4A_7C15) ^ (high &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(count)
+        hash ^= hash >> 31
+        return Int(truncatingIfNeeded: hash) & (slotCount - 1)
     }
 
     /// A cheap hash of a 16–48 byte text: its length and three 8-byte words (a collision only costs a miss).
@@ -322,9 +443,21 @@ struct StringTable {
 
     /// The text of `bytes`, shared with an earlier equal text when there was one.
     @inline(__always)
-    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        // Up to 15 bytes a `String` is stored inline (no allocation) and compares by value in one step.
-        guard bytes.count > 15, bytes.count <= Self.maxLength else { return String(decoding: bytes, as: UTF8.self) }
+    func string(_ bytes: UnsafeBufferPointer<UInt8>, canOverread: Bool) -> String {
+        if bytes.count <= 15 {
+            let (low, high) = Self.words(bytes, canOverread: canOverread)
+            let slot = Self.shortSlot(low, high, bytes.count)
+            if shortLengths[slot] == bytes.count, shortWords[slot * 2] == low, shortWords[slot * 2 + 1] == high {
+                return shortStrings[slot]
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            shortWords[slot * 2] = low
+            shortWords[slot * 2 + 1] = high
+            shortLengths[slot] = bytes.count
+            shortStrings[slot] = text
+            return text
+        }
+        guard bytes.count <= Self.maxLength else { return String(decoding: bytes, as: UTF8.self) }
         let slot = Self.slot(bytes)
         if let candidate = slots[slot], candidate.utf8.count == bytes.count,
             candidate.utf8.withContiguousStorageIfAvailable({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) == true

@@ -41,7 +41,7 @@ struct RawObject: ExpressibleByDictionaryLiteral {
 
     init() {}
 
-    init(entries: ArraySlice<RawField>) { self.entries = Array(entries) }
+    init(entries: [RawField]) { self.entries = entries }
 
     init(dictionaryLiteral elements: (String, RawValue)...) {
         for (key, value) in elements { self[key] = value }
