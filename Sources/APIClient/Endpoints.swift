@@ -154,6 +154,26 @@ extension APIClient {
         await tokens.set(nil)
     }
 
+    // MARK: - Sessions and devices
+
+    /// Your signed-in devices, most recently used first.
+    public func sessions() async throws -> [SessionInfo] {
+        try await send(.GET, "/api/v1/auth/sessions")
+    }
+
+    /// Ends one of your sessions (ending this one signs this client out).
+    public func endSession(_ sessionID: UUID) async throws {
+        try await sendEmpty(.DELETE, "/api/v1/auth/sessions/\(id(sessionID))")
+    }
+
+    /// Logs out everywhere, this client included.
+    @discardableResult
+    public func logoutEverywhere() async throws -> LogoutAllResult {
+        let result: LogoutAllResult = try await send(.POST, "/api/v1/auth/logout-all")
+        await tokens.set(nil)
+        return result
+    }
+
     // MARK: - Consent
 
     public func consent() async throws -> ConsentStatus {

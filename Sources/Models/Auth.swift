@@ -121,3 +121,64 @@ public enum PhoneNumber {
         return "+" + digits
     }
 }
+
+/// One signed-in device (`GET /api/v1/auth/sessions`).
+public struct SessionInfo: Codable, Sendable, Equatable, Identifiable {
+    public var id: UUID
+    public var deviceName: String
+    public var userAgent: String?
+    public var ip: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date
+    public var expiresAt: Date
+    /// The session this request was made with.
+    public var current: Bool
+
+    public init(
+        id: UUID, deviceName: String, userAgent: String?, ip: String?, createdAt: Date, lastUsedAt: Date, expiresAt: Date, current: Bool
+    ) {
+        self.id = id
+        self.deviceName = deviceName
+        self.userAgent = userAgent
+        self.ip = ip
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
+        self.current = current
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ip, current
+        case id = "session_id"
+        case deviceName = "device_name"
+        case userAgent = "user_agent"
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+        case expiresAt = "expires_at"
+    }
+
+    /// A readable device name from a user agent: `SpendSense console`, `Firefox on Linux`, `curl 8.5`.
+    public static func deviceName(userAgent: String?) -> String {
+        guard let agent = userAgent, !agent.isEmpty else { return "Unknown device" }
+        if agent.hasPrefix("spendsense-console") { return "SpendSense console" }
+        let browsers = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+        let systems = [("Windows", "Windows"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Mac OS X", "macOS"), ("Linux", "Linux")]
+        if let browser = browsers.first(where: { agent.contains($0.0) })?.1 {
+            let system = systems.first(where: { agent.contains($0.0) })?.1
+            return system.map { "\(browser) on \($0)" } ?? browser
+        }
+        let product = agent.split(separator: " ").first.map(String.init) ?? agent
+        return String(product.replacingOccurrences(of: "/", with: " ").prefix(60))
+    }
+}
+
+/// `POST /api/v1/auth/logout-all`.
+public struct LogoutAllResult: Codable, Sendable, Equatable {
+    public var revokedSessions: Int
+
+    public init(revokedSessions: Int) { self.revokedSessions = revokedSessions }
+
+    enum CodingKeys: String, CodingKey {
+        case revokedSessions = "revoked_sessions"
+    }
+}

@@ -3,6 +3,8 @@ import Models
 
 // Wire types from Models are returned straight from handlers; they encode with the shared encoder.
 extension AuthResponse: ResponseEncodable {}
+extension LogoutAllResult: ResponseEncodable {}
+extension SessionInfo: ResponseEncodable {}
 extension User: ResponseEncodable {}
 extension HealthStatus: ResponseEncodable {}
 extension AuditEntry: ResponseEncodable {}

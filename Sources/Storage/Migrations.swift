@@ -286,6 +286,12 @@ let allMigrations: [Migration] = [
             "CREATE INDEX recommendations_count ON recommendations (status, user_id)",
         ]
     },
+    Migration(version: 6, name: "session device names") { t in
+        [
+            "ALTER TABLE sessions ADD COLUMN device_name \(t.text)",
+            "CREATE INDEX sessions_user_live ON sessions (user_id, revoked_at)",
+        ]
+    },
 ]
 
 extension Database {

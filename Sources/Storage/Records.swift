@@ -28,11 +28,14 @@ public struct SessionRecord: Sendable, Equatable {
     public var expiresAt: Date
     public var revokedAt: Date?
     public var revokedReason: String?
+    /// A name for the device: given at sign-in (`X-Device-Name`) or derived from the user agent.
+    public var deviceName: String?
 
     public init(
         id: UUID, userID: UUID, userAgent: String?, ip: String?, createdAt: Date, lastUsedAt: Date,
-        expiresAt: Date, revokedAt: Date? = nil, revokedReason: String? = nil
+        expiresAt: Date, revokedAt: Date? = nil, revokedReason: String? = nil, deviceName: String? = nil
     ) {
+        self.deviceName = deviceName
         self.id = id
         self.userID = userID
         self.userAgent = userAgent

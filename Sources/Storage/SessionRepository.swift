@@ -6,8 +6,12 @@ import SQLKit
 public protocol SessionRepository: Sendable {
     /// Opens a session whose first refresh token has hash `tokenHash`.
     func create(
-        userID: UUID, tokenHash: String, userAgent: String?, ip: String?, now: Date, lifetime: TimeInterval
+        userID: UUID, tokenHash: String, userAgent: String?, ip: String?, deviceName: String?, now: Date, lifetime: TimeInterval
     ) async throws -> SessionRecord
+    /// A user's live sessions (not revoked, not expired), most recently used first.
+    func live(userID: UUID, now: Date) async throws -> [SessionRecord]
+    /// Records use of a session (throttled by the caller).
+    func touch(sessionID: UUID, now: Date) async throws
     /// The session and its user, in one query: the check every authenticated request makes.
     func authenticate(sessionID: UUID) async throws -> (session: SessionRecord, user: UserRecord)?
     /// Rotates `tokenHash` to `newTokenHash`, or revokes the session when `tokenHash` was already rotated.
@@ -20,13 +24,21 @@ public protocol SessionRepository: Sendable {
     func revokeAll(userID: UUID, reason: String, now: Date) async throws -> Int
 }
 
+extension SessionRepository {
+    public func create(
+        userID: UUID, tokenHash: String, userAgent: String?, ip: String?, now: Date, lifetime: TimeInterval
+    ) async throws -> SessionRecord {
+        try await create(userID: userID, tokenHash: tokenHash, userAgent: userAgent, ip: ip, deviceName: nil, now: now, lifetime: lifetime)
+    }
+}
+
 public struct SQLSessionRepository: SessionRepository {
     let database: Database
 
     public init(database: Database) { self.database = database }
 
     static let columns =
-        "s.id AS s_id, s.user_id AS s_user_id, s.user_agent AS s_user_agent, s.ip AS s_ip, s.created_at AS s_created_at, s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at, s.revoked_reason AS s_revoked_reason"
+        "s.id AS s_id, s.user_id AS s_user_id, s.user_agent AS s_user_agent, s.ip AS s_ip, s.created_at AS s_created_at, s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at, s.revoked_reason AS s_revoked_reason, s.device_name AS s_device_name"
 
     static func decode(_ row: any SQLRow) throws -> SessionRecord {
         SessionRecord(
@@ -38,23 +50,25 @@ public struct SQLSessionRepository: SessionRepository {
             lastUsedAt: try row.date("s_last_used_at"),
             expiresAt: try row.date("s_expires_at"),
             revokedAt: try row.optionalDate("s_revoked_at"),
-            revokedReason: try row.decode(column: "s_revoked_reason", as: String?.self)
+            revokedReason: try row.decode(column: "s_revoked_reason", as: String?.self),
+            deviceName: try row.decode(column: "s_device_name", as: String?.self)
         )
     }
 
     public func create(
-        userID: UUID, tokenHash: String, userAgent: String?, ip: String?, now: Date, lifetime: TimeInterval
+        userID: UUID, tokenHash: String, userAgent: String?, ip: String?, deviceName: String?, now: Date, lifetime: TimeInterval
     ) async throws -> SessionRecord {
         let session = SessionRecord(
             id: UUID(), userID: userID, userAgent: userAgent.map { String($0.prefix(256)) }, ip: ip,
-            createdAt: now, lastUsedAt: now, expiresAt: now.addingTimeInterval(lifetime)
+            createdAt: now, lastUsedAt: now, expiresAt: now.addingTimeInterval(lifetime), deviceName: deviceName.map { String($0.prefix(80)) }
         )
         try await database.transaction { sql in
             try await sql.raw(
                 """
-                INSERT INTO sessions (id, user_id, user_agent, ip, created_at, last_used_at, expires_at)
+                INSERT INTO sessions (id, user_id, user_agent, ip, created_at, last_used_at, expires_at, device_name)
                 VALUES (\(bind: session.id.dbValue), \(bind: userID.dbValue), \(bind: session.userAgent),
-                        \(bind: ip), \(bind: now.dbValue), \(bind: now.dbValue), \(bind: session.expiresAt.dbValue))
+                        \(bind: ip), \(bind: now.dbValue), \(bind: now.dbValue), \(bind: session.expiresAt.dbValue),
+                        \(bind: session.deviceName))
                 """
             ).run()
             try await sql.raw(
@@ -131,6 +145,24 @@ public struct SQLSessionRepository: SessionRepository {
             ).run()
             session.lastUsedAt = now
             return .rotated(session: session, user: user)
+        }
+    }
+
+    public func live(userID: UUID, now: Date) async throws -> [SessionRecord] {
+        try await database.withConnection { sql in
+            try await sql.raw(
+                """
+                SELECT \(unsafeRaw: Self.columns) FROM sessions s
+                WHERE s.user_id = \(bind: userID.dbValue) AND s.revoked_at IS NULL AND s.expires_at > \(bind: now.dbValue)
+                ORDER BY s.last_used_at DESC, s.created_at DESC
+                """
+            ).all().map(Self.decode)
+        }
+    }
+
+    public func touch(sessionID: UUID, now: Date) async throws {
+        try await database.withConnection { sql in
+            try await sql.raw("UPDATE sessions SET last_used_at = \(bind: now.dbValue) WHERE id = \(bind: sessionID.dbValue)").run()
         }
     }
 

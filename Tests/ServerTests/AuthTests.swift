@@ -217,3 +217,60 @@ struct AuthTests {
         }
     }
 }
+
+@Suite("Sessions and devices")
+struct SessionsTests {
+    @Test("list your devices, end one, log out everywhere; never someone else's", arguments: TestBackend.available)
+    func sessions(backend: TestBackend) async throws {
+        try await withApp(backend) { dependencies, client in
+            let first = try await client.register("sam@example.com")
+            let second = try await client.call(
+                .post, "/api/v1/auth/login", json: Credentials(email: "sam@example.com", password: "Correct-horse-9!"),
+                headers: [.userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"]
+            ).decode(AuthResponse.self)
+            let third = try await client.call(
+                .post, "/api/v1/auth/login", json: Credentials(email: "sam@example.com", password: "Correct-horse-9!"),
+                headers: [HTTPField.Name("X-Device-Name")!: "Sam's laptop"]
+            ).decode(AuthResponse.self)
+
+            let list = try await client.call(.get, "/api/v1/auth/sessions", token: second.accessToken)
+            #expect(list.status == .ok)
+            let sessions = try list.decode([SessionInfo].self)
+            #expect(sessions.count == 3)
+            #expect(sessions.filter(\.current).count == 1)
+            #expect(Set(sessions.map(\.deviceName)).isSuperset(of: ["Firefox on Linux", "Sam's laptop"]))
+            let laptop = try #require(sessions.first { $0.deviceName == "Sam's laptop" })
+
+            // Someone else cannot end Sam's session: 404, and it keeps working.
+            let other = try await client.register("eve@example.com")
+            let denied = try await client.call(.delete, "/api/v1/auth/sessions/\(laptop.id.uuidString.lowercased())", token: other.accessToken)
+            #expect(denied.status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/users/me", token: third.accessToken).status == .ok)
+
+            // Sam ends the laptop's session from another device: its tokens stop at once.
+            let ended = try await client.call(.delete, "/api/v1/auth/sessions/\(laptop.id.uuidString.lowercased())", token: second.accessToken)
+            #expect(ended.status == .noContent)
+            #expect(try await client.call(.get, "/api/v1/users/me", token: third.accessToken).status == .unauthorized)
+            let refresh = try await client.call(.post, "/api/v1/auth/refresh", json: RefreshRequest(refreshToken: third.refreshToken))
+            #expect(refresh.status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/auth/sessions", token: second.accessToken).decode([SessionInfo].self).count == 2)
+
+            // Log out everywhere: both remaining sessions end, this one too.
+            let all = try await client.call(.post, "/api/v1/auth/logout-all", token: second.accessToken)
+            #expect(try all.decode(LogoutAllResult.self).revokedSessions == 2)
+            #expect(try await client.call(.get, "/api/v1/users/me", token: first.accessToken).status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/users/me", token: second.accessToken).status == .unauthorized)
+
+            let actions = try await dependencies.auditLog.list(filter: AuditFilter(actorID: first.userID), skip: 0, limit: 50).items.map(\.action)
+            #expect(actions.contains("auth.session_revoke") && actions.contains("auth.logout_all"))
+        }
+    }
+
+    @Test("device names from user agents")
+    func deviceNames() {
+        #expect(SessionInfo.deviceName(userAgent: "spendsense-console") == "SpendSense console")
+        #expect(SessionInfo.deviceName(userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 Version/17.1 Safari/605.1.15") == "Safari on macOS")
+        #expect(SessionInfo.deviceName(userAgent: "curl/8.5.0") == "curl 8.5.0")
+        #expect(SessionInfo.deviceName(userAgent: nil) == "Unknown device")
+    }
+}

@@ -173,10 +173,23 @@ struct ClientLiveTests {
             #expect(await user.tokens.tokens == nil)
             try await user.login(email: "uma@example.com", password: "Correct-horse-9!")
 
+            // Sessions: two devices; ending the other one leaves this one; logging out everywhere ends this one too.
+            let laptop = APIClient(baseURL: base)
+            try await laptop.login(email: "uma@example.com", password: "Correct-horse-9!")
+            let devices = try await user.sessions()
+            #expect(devices.count == 2 && devices.filter(\.current).count == 1)
+            let other = try #require(devices.first { !$0.current })
+            #expect(other.deviceName == "SpendSense console")
+            try await user.endSession(other.id)
+            await #expect(throws: APIError.self) { _ = try await laptop.me() }
+            #expect(try await user.sessions().count == 1)
+
             // Revoking consent with deletion removes the user's data.
             let revoked = try await user.revokeConsent(deleteData: true)
             #expect(revoked.consent.granted == false)
             #expect(try await user.metrics().contains("http_requests_total"))
+            #expect(try await user.logoutEverywhere().revokedSessions == 1)
+            #expect(await user.tokens.tokens == nil)
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
 import Models
 
@@ -10,11 +12,16 @@ struct AuthController {
         group.post("register", use: register)
         group.post("login", use: login)
         group.post("refresh", use: refresh)
-        group.group().add(middleware: authenticator).post("logout", use: logout)
+        let signedIn = group.group().add(middleware: authenticator)
+        signedIn.post("logout", use: logout)
+        signedIn.post("logout-all", use: logoutAll)
+        signedIn.get("sessions", use: sessions)
+        signedIn.delete("sessions/{session_id}", use: revokeSession)
     }
 
     private func client(_ request: Request, _ context: AppRequestContext) -> AuthService.ClientInfo {
-        .init(userAgent: request.headers[.userAgent], ip: context.remoteIP)
+        let name = request.headers[HTTPField.Name("X-Device-Name")!].map { String($0.trimmingCharacters(in: .whitespaces).prefix(80)) }
+        return .init(userAgent: request.headers[.userAgent], ip: context.remoteIP, deviceName: name?.isEmpty == false ? name : nil)
     }
 
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<AuthResponse> {
@@ -31,6 +38,20 @@ struct AuthController {
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> AuthResponse {
         let body = try await request.decodeJSON(RefreshRequest.self, context: context)
         return try await auth.refresh(body, context: context)
+    }
+
+    @Sendable func sessions(_ request: Request, context: AppRequestContext) async throws -> [SessionInfo] {
+        try await auth.sessions(try context.requireIdentity())
+    }
+
+    @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let id = try context.parameters.require("session_id", as: UUID.self)
+        try await auth.revokeSession(id, identity: try context.requireIdentity(), context: context)
+        return .noContent
+    }
+
+    @Sendable func logoutAll(_ request: Request, context: AppRequestContext) async throws -> LogoutAllResult {
+        try await auth.logoutEverywhere(try context.requireIdentity(), context: context)
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

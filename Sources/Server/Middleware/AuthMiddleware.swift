@@ -38,6 +38,9 @@ struct AuthMiddleware: RouterMiddleware {
         guard !user.user.isLocked else {
             throw AppError.unauthorized("Account is locked", code: ErrorCode.accountLocked)
         }
+        // "Last used" for the sessions list, written at most once a minute per session.
+        let now = Date()
+        if now.timeIntervalSince(session.lastUsedAt) > 60 { try? await sessions.touch(sessionID: sessionID, now: now) }
         var context = context
         context.identity = Identity(user: user.user, sessionID: sessionID, tokenID: claims.jti.value)
         context.logger[metadataKey: "user.id"] = .string(user.id.uuidString.lowercased())

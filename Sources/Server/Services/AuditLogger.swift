@@ -43,6 +43,8 @@ enum AuditAction {
     static let refresh = "auth.refresh"
     static let refreshReuse = "auth.refresh_reuse"
     static let logout = "auth.logout"
+    static let logoutAll = "auth.logout_all"
+    static let sessionRevoke = "auth.session_revoke"
     static let userUpdate = "user.update"
     static let userDelete = "user.delete"
     static let userCreate = "user.create"

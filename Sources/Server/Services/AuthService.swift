@@ -19,6 +19,8 @@ public struct AuthService: Sendable {
     struct ClientInfo {
         var userAgent: String?
         var ip: String?
+        /// `X-Device-Name`, when the client names itself.
+        var deviceName: String? = nil
     }
 
     /// Validated, normalized credentials, or a 400 naming every broken rule.
@@ -112,10 +114,41 @@ public struct AuthService: Sendable {
             targetID: identity.sessionID.uuidString.lowercased(), context: context)
     }
 
+    /// The caller's signed-in devices.
+    func sessions(_ identity: Identity) async throws -> [SessionInfo] {
+        try await sessions.live(userID: identity.user.id, now: Date()).map { session in
+            SessionInfo(
+                id: session.id, deviceName: session.deviceName ?? SessionInfo.deviceName(userAgent: session.userAgent),
+                userAgent: session.userAgent, ip: session.ip, createdAt: session.createdAt, lastUsedAt: session.lastUsedAt,
+                expiresAt: session.expiresAt, current: session.id == identity.sessionID)
+        }
+    }
+
+    /// Ends one of the caller's sessions (its tokens stop working at once); 404 for anyone else's.
+    func revokeSession(_ sessionID: UUID, identity: Identity, context: AppRequestContext) async throws {
+        let own = try await sessions.live(userID: identity.user.id, now: Date()).contains { $0.id == sessionID }
+        guard own, try await sessions.revoke(sessionID: sessionID, reason: "revoked_by_user", now: Date()) else {
+            throw AppError.notFound("No live session \(sessionID.uuidString.lowercased()) of yours")
+        }
+        await audit.record(
+            AuditAction.sessionRevoke, actor: identity.user.id, targetType: "session", targetID: sessionID.uuidString.lowercased(),
+            context: context)
+    }
+
+    /// "Log out everywhere": every session of the caller, this one included.
+    func logoutEverywhere(_ identity: Identity, context: AppRequestContext) async throws -> LogoutAllResult {
+        let count = try await sessions.revokeAll(userID: identity.user.id, reason: "logout_all", now: Date())
+        await audit.record(
+            AuditAction.logoutAll, actor: identity.user.id, targetType: "user", targetID: identity.user.id.uuidString.lowercased(),
+            details: ["sessions": .number(Double(count))], context: context)
+        return LogoutAllResult(revokedSessions: count)
+    }
+
     private func openSession(for user: UserRecord, client: ClientInfo) async throws -> AuthResponse {
         let refresh = TokenService.newRefreshToken()
         let session = try await sessions.create(
-            userID: user.id, tokenHash: refresh.hash, userAgent: client.userAgent, ip: client.ip, now: Date(),
+            userID: user.id, tokenHash: refresh.hash, userAgent: client.userAgent, ip: client.ip,
+            deviceName: client.deviceName ?? SessionInfo.deviceName(userAgent: client.userAgent), now: Date(),
             lifetime: configuration.refreshTokenLifetime)
         let access = try await tokens.accessToken(userID: user.id, role: user.user.role, sessionID: session.id)
         return response(user: user, access: access, refresh: refresh.token)
