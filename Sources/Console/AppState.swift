@@ -13,6 +13,7 @@ enum Route: Equatable, Hashable, Sendable {
     case user(UUID)
     case me
     case admin
+    case sessions
 
     var title: String {
         switch self {
@@ -24,6 +25,7 @@ enum Route: Equatable, Hashable, Sendable {
         case .user: "User"
         case .me: "Me"
         case .admin: "Admin"
+        case .sessions: "Sessions"
         }
     }
 }
@@ -99,6 +101,7 @@ struct AppState: Equatable {
     var user = UserScreen()
     var mine = MeScreen()
     var admin = AdminScreen()
+    var sessions = SessionsScreen()
 
     /// Applies the config file's settings (refresh interval, page size, keys, views, the startup view).
     mutating func configure(_ config: ConsoleConfig) {
@@ -295,6 +298,18 @@ struct AdminScreen: Equatable {
     var loading = false
 }
 
+struct SessionsScreen: Equatable {
+    static let columns = [
+        TableColumn("Device", key: "device", width: .flex(min: 14), priority: 1),
+        TableColumn("IP", key: "ip", width: .flex(min: 9)),
+        TableColumn("Last used", key: "last_used", width: .fixed(16)),
+        TableColumn("Signed in", key: "created", width: .fixed(16)),
+    ]
+    var table = TableModel(columns: SessionsScreen.columns, sortColumn: 2, descending: true)
+    var items: [UUID: SessionInfo] = [:]
+    var loading = false
+}
+
 // MARK: - Dialogs
 
 /// A modal dialog; while one is open it receives every key.
@@ -310,6 +325,8 @@ enum Dialog: Equatable {
     case consent(ConsentDialog)
     /// Lock or unlock an account.
     case lock(userID: UUID, email: String, lock: Bool)
+    /// End one session, or every session (`id` nil).
+    case endSession(id: UUID?, name: String, current: Bool)
     /// Change an account's role.
     case role(userID: UUID, email: String, choice: ChoiceField)
     /// Rate a recommendation.
@@ -399,6 +416,9 @@ enum Action: Equatable {
     case auditLoaded(Page<AuditEntry>)
     case lockChanged(User)
     case roleChanged(User)
+    case sessionsLoaded([SessionInfo])
+    /// A session ended; `signedOut` when it was this one (or all of them).
+    case sessionEnded(signedOut: Bool)
     /// A call failed: a toast, or the login screen when the session is gone.
     case failed(String, signedOut: Bool, offline: Bool)
     /// Bookkeeping: a background effect finished (the loop counts work in flight).
@@ -443,4 +463,7 @@ enum Effect: Equatable {
     case loadAudit
     case setLock(UUID, lock: Bool)
     case setRole(UUID, Role)
+    case loadSessions
+    case endSession(UUID)
+    case logoutEverywhere
 }

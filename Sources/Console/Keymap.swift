@@ -7,7 +7,11 @@ enum LoginCommand: Equatable, Sendable {
 
 /// Keys every signed-in screen shares.
 enum GlobalCommand: Equatable, Sendable {
-    case help, palette, back, quit, queue, analytics, users, me, admin, refresh, pause, signOut
+    case help, palette, back, quit, queue, analytics, users, me, admin, sessions, refresh, pause, signOut
+}
+
+enum SessionsCommand: Equatable, Sendable {
+    case up, down, end, endAll
 }
 
 enum QueueCommand: Equatable, Sendable {
@@ -60,6 +64,7 @@ enum Keymap {
             KeyBinding([.char("3")], "Users (operators)", .users),
             KeyBinding([.char("4")], "Me: your profile, consent and recommendations", .me),
             KeyBinding([.char("5")], "Admin: users, roles, locks, audit log (admins)", .admin),
+            KeyBinding([.char("6")], "Sessions: your signed-in devices", .sessions),
             KeyBinding([.char("L")], "Log out of this session (server side too)", .signOut),
             KeyBinding([.ctrl("c")], "Quit", .quit),
         ])
@@ -163,6 +168,15 @@ enum Keymap {
             KeyBinding([.char("P")], "Change the account's role (user, operator, admin)", .role, hint: "role"),
         ])
 
+    static let sessions = KeyRegistry<SessionsCommand>(
+        title: "Sessions",
+        [
+            KeyBinding([.up, .char("k")], "Up", .up),
+            KeyBinding([.down, .char("j")], "Down", .down),
+            KeyBinding([.char("D"), .delete], "End the selected session (its device is signed out at once)", .end, hint: "end session"),
+            KeyBinding([.char("A")], "Log out everywhere, this console included", .endAll, hint: "log out everywhere"),
+        ])
+
     static let analytics = KeyRegistry<AnalyticsCommand>(
         title: "Analytics",
         [KeyBinding([.char("d")], "Change the date range (7, 30, 90, 365 days)", .range, hint: "range")])
@@ -170,7 +184,9 @@ enum Keymap {
     /// Every command name a `[keys]` override may use.
     static let commandNames: Set<String> = {
         func names<C>(_ registry: KeyRegistry<C>) -> [String] { registry.bindings.map { String(describing: $0.command) } }
-        return Set(names(global) + names(queue) + names(detail) + names(users) + names(user) + names(me) + names(admin) + names(analytics))
+        return Set(
+            names(global) + names(queue) + names(detail) + names(users) + names(user) + names(me) + names(admin) + names(analytics)
+                + names(sessions))
     }()
 
     /// Help lines and hints for a page: its own keys first, then the shared ones.
@@ -191,6 +207,7 @@ enum Keymap {
         case .user: return combine(user)
         case .me: return combine(me)
         case .admin: return combine(admin)
+        case .sessions: return combine(sessions)
         }
     }
 }
@@ -199,7 +216,7 @@ enum Keymap {
 enum Palette {
     static let commands: [(name: String, help: String)] = [
         ("queue", "open the review queue"), ("analytics", "open analytics"), ("users", "open users"), ("me", "open your own page"),
-        ("admin", "open administration"), ("approve", "approve the marked rows or the current one"),
+        ("admin", "open administration"), ("sessions", "your signed-in devices"), ("approve", "approve the marked rows or the current one"),
         ("reject", "reject the marked rows or the current one"), ("sort", "sort by a column: :sort -created"),
         ("filter", "filter rows: :filter status=pending or :filter text"), ("refresh", "refresh now"),
         ("interval", "periodic refresh in seconds: :interval 10 (0 turns it off)"), ("server", "sign in to another server: :server URL"),

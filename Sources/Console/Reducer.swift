@@ -179,6 +179,26 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
                         [entry.targetType, entry.targetID].compactMap { $0 }.joined(separator: " ")])
         })
         return []
+    case .sessionsLoaded(let sessions):
+        state.busy = nil
+        state.sessions.loading = false
+        state.sessions.items = Dictionary(sessions.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+        state.sessions.table.setRows(sessions.map { session in
+            TableRow(
+                id: session.id.uuidString.lowercased(),
+                cells: [session.deviceName + (session.current ? " (here)" : ""), session.ip ?? "—", timeText(session.lastUsedAt), timeText(session.createdAt)],
+                sortKeys: [.text(session.deviceName.lowercased()), .text(session.ip ?? ""), .number(session.lastUsedAt.timeIntervalSince1970),
+                           .number(session.createdAt.timeIntervalSince1970)])
+        }, dropMissingMarks: true)
+        return []
+    case .sessionEnded(let signedOut):
+        state.busy = nil
+        if signedOut {
+            state = signedOutState(from: state, message: "Signed out everywhere")
+            return []
+        }
+        state.toast = .init(text: "Session ended; that device is signed out", isError: false)
+        return [.loadSessions]
     case .roleChanged(let user):
         state.busy = nil
         state.toast = .init(text: "\(user.email ?? "User") is now \(user.role.rawValue)", isError: false)
@@ -284,6 +304,9 @@ private func load(_ state: inout AppState, _ page: Route) -> [Effect] {
     case .admin:
         state.admin.loading = true
         return [.loadAdminUsers(query: state.admin.search), .loadAudit]
+    case .sessions:
+        state.sessions.loading = true
+        return [.loadSessions]
     }
 }
 
@@ -337,6 +360,8 @@ private func handleKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         if let command = Keymap.me.applying(state.keyOverrides).command(for: key) { return meCommand(&state, command) }
     case .admin:
         if let command = Keymap.admin.applying(state.keyOverrides).command(for: key) { return adminCommand(&state, command) }
+    case .sessions:
+        if let command = Keymap.sessions.applying(state.keyOverrides).command(for: key) { return sessionsCommand(&state, command) }
     case .analytics:
         if Keymap.analytics.applying(state.keyOverrides).command(for: key) == .range {
             state.analytics.rangeIndex = (state.analytics.rangeIndex + 1) % AnalyticsScreen.ranges.count
@@ -368,6 +393,7 @@ private func globalCommand(_ state: inout AppState, _ command: GlobalCommand) ->
     case .users: return navigate(&state, to: .users)
     case .me: return navigate(&state, to: .me)
     case .admin: return navigate(&state, to: .admin)
+    case .sessions: return navigate(&state, to: .sessions)
     case .refresh:
         state.busy = "Refreshing…"
         return refreshEffects(&state)
@@ -650,6 +676,19 @@ private func adminCommand(_ state: inout AppState, _ command: AdminCommand) -> [
     return []
 }
 
+private func sessionsCommand(_ state: inout AppState, _ command: SessionsCommand) -> [Effect] {
+    switch command {
+    case .up: state.sessions.table.move(by: -1)
+    case .down: state.sessions.table.move(by: 1)
+    case .end:
+        guard let id = state.sessions.table.currentID.flatMap(UUID.init(uuidString:)), let session = state.sessions.items[id] else { return [] }
+        state.dialog = .endSession(id: id, name: session.deviceName, current: session.current)
+    case .endAll:
+        state.dialog = .endSession(id: nil, name: "every device", current: true)
+    }
+    return []
+}
+
 // MARK: - Input line
 
 /// The table the `/` filter applies to on the current page.
@@ -729,6 +768,7 @@ func runPalette(_ state: inout AppState, _ text: String) -> [Effect] {
     case "users": return navigate(&state, to: .users)
     case "me": return navigate(&state, to: .me)
     case "admin": return navigate(&state, to: .admin)
+    case "sessions": return navigate(&state, to: .sessions)
     case "approve", "reject":
         guard state.page == .queue else {
             if case .detail = state.page { return detailCommand(&state, command == "approve" ? .approve : .reject) }
@@ -901,6 +941,13 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.dialog = .consent(consent)
             return []
         }
+    case .endSession(let id, _, let current):
+        state.dialog = nil
+        guard key == .char("y") || key == .char("Y") else { return [] }
+        state.busy = id == nil ? "Logging out everywhere…" : "Ending the session…"
+        // Ending this console's own session is signing out.
+        if let id { return current ? [.signOut] : [.endSession(id)] }
+        return [.logoutEverywhere]
     case .role(let userID, let email, var choice):
         switch key {
         case .escape:

@@ -218,6 +218,20 @@ final class LiveEffects: EffectRunner {
             return await call { try await .lockChanged(lock ? $0.lock(userID: id) : $0.unlock(userID: id)) }
         case .setRole(let id, let role):
             return await call { try await .roleChanged($0.changeRole(userID: id, to: role)) }
+        case .loadSessions:
+            return await call { try await .sessionsLoaded($0.sessions()) }
+        case .endSession(let id):
+            return await call { client in
+                try await client.endSession(id)
+                return .sessionEnded(signedOut: false)
+            }
+        case .logoutEverywhere:
+            let result = await call { client in
+                try await client.logoutEverywhere()
+                return .sessionEnded(signedOut: true)
+            }
+            if case .sessionEnded = result { credentials?.clearTokens() }
+            return result
         case .signIn, .signOut, .upload:
             return nil
         }

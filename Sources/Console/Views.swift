@@ -34,6 +34,9 @@ func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now:
     case .user: drawUser(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
     case .me: drawMe(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
     case .admin: drawAdmin(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
+    case .sessions:
+        canvas.put("Where you are signed in. Ending a session signs that device out at once.", x: 1, y: bodyTop, style: theme.muted, maxWidth: width - 2)
+        Widgets.table(&state.sessions.table, into: &canvas, x: 0, y: bodyTop + 1, width: width, height: bodyHeight - 1, theme: theme)
     }
 
     // Status line: the input line, work in flight, or nothing (toasts float above it).
@@ -396,6 +399,15 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
                 (lock ? "Locking ends every session of this account at once." : "The account can sign in again.", theme.text),
                 ("", theme.text), ("y confirms · any other key cancels", theme.emphasis),
             ], into: &canvas, theme: theme)
+    case .endSession(let id, let name, let current):
+        let lines: [(String, Style)] =
+            id == nil
+            ? [("Log out everywhere?", theme.emphasis), ("", theme.text), ("Every session of your account ends, this console included.", theme.text),
+               ("", theme.text), ("y confirms · any other key cancels", theme.emphasis)]
+            : [("End the session on \(name)?", theme.emphasis), ("", theme.text),
+               (current ? "This is the session of this console: you will be signed out." : "That device is signed out at once.", theme.text),
+               ("", theme.text), ("y confirms · any other key cancels", theme.emphasis)]
+        Widgets.dialog(title: "Sessions", lines: lines, into: &canvas, theme: theme)
     case .role(_, let email, let choice):
         let frame = Widgets.dialog(
             title: "Change role",

@@ -419,6 +419,28 @@ struct ConsoleStateTests {
         #expect(state.analytics.days == 90 && to - from == 89)
     }
 
+    @Test("sessions: 6 lists devices; D ends another device's session after asking; your own or all sign you out")
+    func sessionsScreen() {
+        var state = Fixture.loadedState()
+        #expect(reduce(&state, .key(.char("6"))) == [.loadSessions])
+        _ = reduce(&state, .sessionsLoaded(Fixture.sessions))
+        #expect(state.sessions.table.visibleRows.first?.cells[0] == "SpendSense console (here)")
+        _ = reduce(&state, .key(.char("j")))
+        _ = reduce(&state, .key(.char("D")))
+        guard case .endSession(let id?, "Firefox on Linux", false)? = state.dialog else { Issue.record("no dialog"); return }
+        #expect(reduce(&state, .key(.char("y"))) == [.endSession(id)])
+        #expect(reduce(&state, .sessionEnded(signedOut: false)) == [.loadSessions])
+        _ = reduce(&state, .key(.char("k")))
+        _ = reduce(&state, .key(.char("D")))
+        #expect(reduce(&state, .key(.char("y"))) == [.signOut])
+        _ = reduce(&state, .key(.char("A")))
+        #expect(reduce(&state, .key(.char("n"))).isEmpty)
+        _ = reduce(&state, .key(.char("A")))
+        #expect(reduce(&state, .key(.char("y"))) == [.logoutEverywhere])
+        _ = reduce(&state, .sessionEnded(signedOut: true))
+        #expect(state.page == .login && state.login.error == "Signed out everywhere")
+    }
+
     @Test("a 401 returns to the login screen with the reason; an unreachable server shows a banner and keeps the data")
     func failures() {
         var state = Fixture.loadedState()

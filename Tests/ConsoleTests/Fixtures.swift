@@ -127,6 +127,12 @@ enum Fixture {
         return Page(items: entries, total: entries.count, skip: 0, limit: 500)
     }()
 
+    static let sessions: [SessionInfo] = [
+        SessionInfo(id: uuid(8001), deviceName: "SpendSense console", userAgent: "spendsense-console", ip: "10.0.0.5", createdAt: epoch, lastUsedAt: now, expiresAt: now.addingTimeInterval(86_400 * 30), current: true),
+        SessionInfo(id: uuid(8002), deviceName: "Firefox on Linux", userAgent: "Mozilla/5.0", ip: "192.168.1.20", createdAt: epoch.addingTimeInterval(-86_400), lastUsedAt: epoch.addingTimeInterval(-3_600), expiresAt: now.addingTimeInterval(86_400 * 29), current: false),
+        SessionInfo(id: uuid(8003), deviceName: "Sam's laptop", userAgent: nil, ip: nil, createdAt: epoch.addingTimeInterval(-86_400 * 3), lastUsedAt: epoch.addingTimeInterval(-86_400 * 2), expiresAt: now.addingTimeInterval(86_400 * 27), current: false),
+    ]
+
     /// A state signed in as `user` with every screen's data loaded.
     static func loadedState(_ user: User = operatorUser, ascii: Bool = false) -> AppState {
         var state = AppState(server: "http://127.0.0.1:8000")

@@ -93,6 +93,11 @@ struct SnapshotTests {
         _ = reduce(&admin, .auditLoaded(Fixture.audit))
         result.append(("admin", admin))
 
+        var sessions = Fixture.loadedState(ascii: ascii)
+        _ = reduce(&sessions, .key(.char("6")))
+        _ = reduce(&sessions, .sessionsLoaded(Fixture.sessions))
+        result.append(("sessions", sessions))
+
         var help = queue
         _ = reduce(&help, .key(.char("?")))
         result.append(("queue-help", help))
