@@ -3,6 +3,8 @@
 # GET /api/v1/users/me with a valid token. Prints the figures and rewrites the table in BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One load generator on one address as one user: the API rate limits would cut the runs short.
+export API_RATE_LIMIT_PER_USER=0 API_RATE_LIMIT_PER_IP=0
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 if [ "${BENCH_ONLY:-}" != console ]; then
 [ "${BENCH_ONLY:-}" = engine ] || swift build -c release --product spendsense-server

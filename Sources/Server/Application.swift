@@ -20,7 +20,10 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // Room for a multipart envelope around a 10 MB file; JSON bodies are held to 10 MB when they are read.
     router.middlewares.add(BodyLimitMiddleware(maxBytes: ServerConfiguration.maxBodyBytes + 64 * 1024))
 
-    let authenticator = AuthMiddleware(tokens: dependencies.tokens, sessions: dependencies.sessions)
+    let limiter = RateLimiter(store: dependencies.keyValue)
+    let authenticator = AuthMiddleware(
+        tokens: dependencies.tokens, sessions: dependencies.sessions, limiter: limiter, perUserLimit: configuration.apiRateLimitPerUser,
+        window: configuration.apiRateLimitWindow)
     let audit = dependencies.audit
 
     SystemController(
@@ -29,6 +32,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ).addRoutes(to: router)
 
     let api = router.group("api/v1")
+        .add(middleware: IPRateLimitMiddleware(limiter: limiter, limit: configuration.apiRateLimitPerIP, window: configuration.apiRateLimitWindow))
     AuthController(auth: dependencies.auth, authenticator: authenticator).addRoutes(to: api.group("auth"))
     UsersController(users: dependencies.users, audit: audit)
         .addRoutes(to: api.group("users").add(middleware: authenticator))

@@ -45,6 +45,11 @@ public struct ServerConfiguration: Sendable {
     public var responseCacheTTL: TimeInterval = 300
     /// Run the job worker inside `serve` (tests drive it by hand instead).
     public var runWorker = true
+    /// Requests per signed-in user per `apiRateLimitWindow` across the whole API; 0 turns the limit off.
+    public var apiRateLimitPerUser = 1000
+    /// Requests per client IP per window across the whole API (signed in or not); 0 turns it off.
+    public var apiRateLimitPerIP = 3000
+    public var apiRateLimitWindow: TimeInterval = 3600
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,

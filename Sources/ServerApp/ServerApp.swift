@@ -86,6 +86,9 @@ struct CommonOptions: ParsableArguments {
         configuration.blobEncryptionKey = env["BLOB_ENCRYPTION_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.responseCacheTTL = TimeInterval(try integer("RESPONSE_CACHE_TTL_SECONDS", default: 300))
         configuration.jobRetryBaseSeconds = Double(try integer("JOB_RETRY_BASE_SECONDS", default: 2))
+        configuration.apiRateLimitPerUser = try integer("API_RATE_LIMIT_PER_USER", default: 1000)
+        configuration.apiRateLimitPerIP = try integer("API_RATE_LIMIT_PER_IP", default: 3000)
+        configuration.apiRateLimitWindow = TimeInterval(try integer("API_RATE_LIMIT_WINDOW_SECONDS", default: 3600))
         return configuration
     }
 

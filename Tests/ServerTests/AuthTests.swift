@@ -274,3 +274,39 @@ struct SessionsTests {
         #expect(SessionInfo.deviceName(userAgent: nil) == "Unknown device")
     }
 }
+
+@Suite("API rate limits")
+struct APIRateLimitTests {
+    @Test("per user: X-RateLimit-* on every response, then 429 with Retry-After; per IP for everyone", arguments: TestBackend.available)
+    func limits(backend: TestBackend) async throws {
+        try await withApp(backend, configure: { $0.apiRateLimitPerUser = 3; $0.apiRateLimitPerIP = 100 }) { _, client in
+            let user = try await client.register("rae@example.com")
+            for remaining in [2, 1, 0] {
+                let reply = try await client.call(.get, "/api/v1/users/me", token: user.accessToken)
+                #expect(reply.status == .ok)
+                #expect(reply.headers[HTTPField.Name("X-RateLimit-Limit")!] == "3")
+                #expect(reply.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(remaining))
+                #expect(Int(reply.headers[HTTPField.Name("X-RateLimit-Reset")!] ?? "") ?? 0 > 0)
+            }
+            let refused = try await client.call(.get, "/api/v1/users/me", token: user.accessToken)
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.errorBody().error.code == "RATE_LIMITED")
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
+            #expect(refused.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "0")
+            // Another account is not affected.
+            let other = try await client.register("ray@example.com")
+            #expect(try await client.call(.get, "/api/v1/users/me", token: other.accessToken).status == .ok)
+        }
+        try await withApp(backend, configure: { $0.apiRateLimitPerIP = 2 }) { _, client in
+            let bogus = RefreshRequest(refreshToken: "nope")
+            #expect(try await client.call(.post, "/api/v1/auth/refresh", json: bogus).status == .unauthorized)
+            let second = try await client.call(.post, "/api/v1/auth/refresh", json: bogus)
+            #expect(second.status == .unauthorized)
+            let third = try await client.call(.post, "/api/v1/auth/refresh", json: bogus)
+            #expect(third.status == .tooManyRequests)
+            #expect(third.headers[HTTPField.Name("X-RateLimit-Limit")!] == "2")
+            // Outside the API (health, metrics) there is no limit.
+            #expect(try await client.call(.get, "/health").status == .ok)
+        }
+    }
+}

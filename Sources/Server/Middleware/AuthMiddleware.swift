@@ -12,6 +12,10 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let tokens: TokenService
     let sessions: any SessionRepository
+    /// Requests per user per window across the API (0: no limit).
+    var limiter: RateLimiter? = nil
+    var perUserLimit = 0
+    var window: TimeInterval = 3600
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -44,7 +48,33 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.identity = Identity(user: user.user, sessionID: sessionID, tokenID: claims.jti.value)
         context.logger[metadataKey: "user.id"] = .string(user.id.uuidString.lowercased())
-        return try await next(request, context)
+        guard let limiter, perUserLimit > 0 else { return try await next(request, context) }
+        let window = try await limiter.take(
+            "api-user:\(user.id.uuidString.lowercased())", limit: perUserLimit, window: window,
+            message: "Too many requests for this account; try again later")
+        var response = try await next(request, context)
+        // The per-user window is the one that binds a signed-in caller; it replaces the per-IP figures.
+        for field in window.headers { response.headers[field.name] = field.value }
+        return response
+    }
+}
+
+/// Requests per client IP per window across the API, signed in or not; adds the `X-RateLimit-*` headers.
+struct IPRateLimitMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let limiter: RateLimiter
+    let limit: Int
+    let window: TimeInterval
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard limit > 0 else { return try await next(request, context) }
+        let state = try await limiter.take(
+            "api-ip:\(context.remoteIP ?? "unknown")", limit: limit, window: window, message: "Too many requests from this address; try again later")
+        var response = try await next(request, context)
+        for field in state.headers where response.headers[field.name] == nil { response.headers[field.name] = field.value }
+        return response
     }
 }
 

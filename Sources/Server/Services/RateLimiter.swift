@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Storage
 
 /// Fixed-window counters in the key-value store.
@@ -18,6 +19,36 @@ public struct RateLimiter: Sendable {
     @discardableResult
     func hit(_ key: String, window: TimeInterval) async throws -> Int {
         try await store.increment(key, by: 1, ttl: window)
+    }
+
+    /// The state of a fixed window after one request was counted.
+    struct Window {
+        var limit: Int
+        var remaining: Int
+        /// Seconds until the window starts over.
+        var reset: Int
+
+        /// `X-RateLimit-Limit`, `-Remaining`, `-Reset`.
+        var headers: HTTPFields {
+            [
+                HTTPField.Name("X-RateLimit-Limit")!: String(limit), HTTPField.Name("X-RateLimit-Remaining")!: String(remaining),
+                HTTPField.Name("X-RateLimit-Reset")!: String(reset),
+            ]
+        }
+    }
+
+    /// Counts one request against `key`; over `limit` it throws 429 with `Retry-After` and the `X-RateLimit-*`
+    /// headers, otherwise returns the window for the response's headers.
+    func take(_ key: String, limit: Int, window: TimeInterval, message: String) async throws -> Window {
+        let count = try await hit(key, window: window)
+        let reset = Int((try await store.ttl(key) ?? window).rounded(.up))
+        let state = Window(limit: limit, remaining: max(0, limit - count), reset: max(1, reset))
+        if count > limit {
+            var error = AppError.rateLimited(retryAfter: state.reset, message)
+            for field in state.headers { error.headers[field.name] = field.value }
+            throw error
+        }
+        return state
     }
 
     /// Counts one event and throws 429 when it goes over `limit`.
