@@ -11,7 +11,7 @@ struct SpendSenseServer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spendsense-server",
         abstract: "The SpendSense backend: REST API under /api/v1.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, CreateUser.self, BenchSeed.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, CreateUser.self, RotateKeys.self, BenchSeed.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -132,6 +132,35 @@ struct Migrate: AsyncParsableCommand {
         let version = try await dependencies.database.schemaVersion()
         await dependencies.shutdown()
         print("database schema at version \(version)")
+    }
+}
+
+struct RotateKeys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-keys",
+        abstract: "Add a new JWT signing key to the data directory's key ring (it signs after the next start; older keys keep verifying until removed).")
+    @OptionGroup var common: CommonOptions
+    @Flag(help: "Only list the keys (the last one signs).") var list = false
+    @Option(help: "Remove the key with this kid: tokens it signed stop working.") var remove: String?
+
+    func run() async throws {
+        let configuration = try common.serverConfiguration()
+        guard configuration.jwtPrivateKeyFiles.isEmpty else {
+            throw ValidationError(
+                "JWT_PRIVATE_KEY_FILE is set: the first file listed signs and all of them verify, so rotate by putting a new key first and removing old ones when their tokens have expired")
+        }
+        let ring = KeyRing(dataDirectory: configuration.dataDirectory)
+        if let kid = remove {
+            try ring.remove(kid: kid)
+            print("removed \(kid); restart the server for it to take effect")
+        } else if !list {
+            let entry = try ring.rotate(legacyKey: configuration.dataDirectory.appendingPathComponent("jwt-dev-key.pem"))
+            print("added \(entry.kid) (\(entry.file.path)); it signs new tokens after the next start")
+        }
+        let entries = try ring.entries()
+        for (index, entry) in entries.enumerated() {
+            print("\(entry.kid)\t\(entry.file.lastPathComponent)\t\(index == entries.count - 1 ? "signs and verifies" : "verifies")")
+        }
     }
 }
 

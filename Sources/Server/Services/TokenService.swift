@@ -49,7 +49,11 @@ public struct TokenService: Sendable {
         keyFiles: [String], dataDirectory: URL, issuer: String, accessTokenLifetime: TimeInterval, logger: Logger
     ) async throws -> TokenService {
         var pems: [String] = []
-        if keyFiles.isEmpty {
+        let ring = KeyRing(dataDirectory: dataDirectory)
+        if keyFiles.isEmpty, case let ringPEMs = try ring.pemsNewestFirst(), !ringPEMs.isEmpty {
+            // Rotated keys: the newest signs, all verify.
+            pems = ringPEMs
+        } else if keyFiles.isEmpty {
             let path = dataDirectory.appendingPathComponent("jwt-dev-key.pem")
             if let pem = try? String(contentsOf: path, encoding: .utf8) {
                 pems.append(pem)
@@ -92,8 +96,7 @@ public struct TokenService: Sendable {
                 throw ConfigurationError("a JWT key is not an RSA private key in PEM form")
             }
             let primitives = try key.publicKey.getKeyPrimitives()
-            let kidText = SHA256.hash(data: primitives.modulus + primitives.publicExponent)
-                .prefix(8).map { String(format: "%02x", $0) }.joined()
+            let kidText = try KeyRing.kid(pem: pem)
             let kid = JWKIdentifier(string: kidText)
             await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
             first = first ?? kid
@@ -110,6 +113,9 @@ public struct TokenService: Sendable {
         self.accessTokenLifetime = accessTokenLifetime
         self.publicKeys = jwks
     }
+
+    /// The key id new tokens are signed with.
+    public var signingKeyID: String { signingKID.string }
 
     /// A signed access token for `user` in session `sessionID`.
     func accessToken(userID: UUID, role: Role, sessionID: UUID, now: Date = Date()) async throws -> String {
