@@ -37,10 +37,31 @@ public struct APIClient: Sendable {
         return response
     }
 
+    /// Signs in. For an account with an authenticator this throws `APIError.mfaRequired(challengeID:)`: finish
+    /// with `verifyMFA(challengeID:code:)`.
     @discardableResult
-    public func login(email: String, password: String) async throws -> AuthResponse {
+    public func login(email: String, password: String, deviceName: String? = nil) async throws -> AuthResponse {
+        let data = try await perform(
+            .POST, "/api/v1/auth/login", query: [:], body: try JSONEncoder.spendSense.encode(Credentials(email: email, password: password)),
+            contentType: "application/json", authenticated: false, extraHeaders: deviceName.map { ["X-Device-Name": $0] } ?? [:])
+        if let challenge = try? JSONDecoder.spendSense.decode(MFAChallenge.self, from: data), challenge.mfaRequired {
+            throw APIError.mfaRequired(challengeID: challenge.challengeID)
+        }
+        let response: AuthResponse
+        do {
+            response = try JSONDecoder.spendSense.decode(AuthResponse.self, from: data)
+        } catch {
+            throw APIError.decoding(String(describing: error))
+        }
+        await tokens.set(.init(accessToken: response.accessToken, refreshToken: response.refreshToken))
+        return response
+    }
+
+    /// Completes a sign-in that asked for a second factor.
+    @discardableResult
+    public func verifyMFA(challengeID: String, code: String) async throws -> AuthResponse {
         let response: AuthResponse = try await send(
-            .POST, "/api/v1/auth/login", body: Credentials(email: email, password: password), authenticated: false)
+            .POST, "/api/v1/auth/mfa/verify", body: MFAVerifyRequest(challengeID: challengeID, code: code), authenticated: false)
         await tokens.set(.init(accessToken: response.accessToken, refreshToken: response.refreshToken))
         return response
     }
@@ -100,19 +121,21 @@ public struct APIClient: Sendable {
     /// Sends prepared bytes (multipart uploads) or reads raw bytes (CSV export, metrics).
     func perform(
         _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, authenticated: Bool,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        progress: (@Sendable (Int, Int) -> Void)? = nil, extraHeaders: [String: String] = [:]
     ) async throws -> Data {
         var token: String?
         if authenticated {
             guard let current = await tokens.tokens else { throw APIError.notSignedIn }
             token = current.accessToken
         }
-        let (status, data) = try await execute(method, path, query: query, body: body, contentType: contentType, token: token, progress: progress)
+        let (status, data) = try await execute(
+            method, path, query: query, body: body, contentType: contentType, token: token, progress: progress, extraHeaders: extraHeaders)
         if status == 401, authenticated {
             // One transparent refresh, then one retry.
             let fresh = try await tokens.refresh(after: token, using: refreshCall)
             let (retryStatus, retryData) = try await execute(
-                method, path, query: query, body: body, contentType: contentType, token: fresh.accessToken, progress: progress)
+                method, path, query: query, body: body, contentType: contentType, token: fresh.accessToken, progress: progress,
+                extraHeaders: extraHeaders)
             return try check(retryStatus, retryData)
         }
         return try check(status, data)
@@ -127,7 +150,7 @@ public struct APIClient: Sendable {
 
     private func execute(
         _ method: HTTPMethod, _ path: String, query: [String: String], body: Data?, contentType: String?, token: String?,
-        progress: (@Sendable (Int, Int) -> Void)? = nil
+        progress: (@Sendable (Int, Int) -> Void)? = nil, extraHeaders: [String: String] = [:]
     ) async throws -> (Int, Data) {
         guard var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) else {
             throw APIError.transport("bad server URL \(baseURL)")
@@ -142,6 +165,7 @@ public struct APIClient: Sendable {
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "spendsense-console")
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType ?? "application/json")

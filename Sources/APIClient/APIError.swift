@@ -15,6 +15,8 @@ public enum APIError: Error, Sendable, Equatable, CustomStringConvertible {
     case cancelled
     /// The call needs a signed-in client.
     case notSignedIn
+    /// The password was right and the account has an authenticator: answer with `verifyMFA(challengeID:code:)`.
+    case mfaRequired(challengeID: String)
 
     public var status: Int? {
         if case .server(let status, _) = self { return status }
@@ -37,6 +39,7 @@ public enum APIError: Error, Sendable, Equatable, CustomStringConvertible {
         case .decoding(let why): return "unexpected answer from the server: \(why)"
         case .cancelled: return "cancelled"
         case .notSignedIn: return "not signed in"
+        case .mfaRequired: return "a code from your authenticator app is needed"
         }
     }
 }

@@ -174,6 +174,25 @@ extension APIClient {
         return result
     }
 
+    // MARK: - Second factor
+
+    public func mfaStatus() async throws -> MFAStatus {
+        try await send(.GET, "/api/v1/auth/mfa")
+    }
+
+    /// Starts authenticator enrollment: a secret and an `otpauth://` URI to show.
+    public func enrollTOTP() async throws -> TOTPEnrollment {
+        try await send(.POST, "/api/v1/auth/mfa/totp/enroll")
+    }
+
+    public func confirmTOTP(code: String) async throws -> MFAStatus {
+        try await send(.POST, "/api/v1/auth/mfa/totp/confirm", body: MFACodeRequest(code: code))
+    }
+
+    public func disableTOTP(code: String) async throws {
+        try await sendEmpty(.DELETE, "/api/v1/auth/mfa/totp", body: MFACodeRequest(code: code))
+    }
+
     // MARK: - Consent
 
     public func consent() async throws -> ConsentStatus {

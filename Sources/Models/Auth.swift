@@ -182,3 +182,80 @@ public struct LogoutAllResult: Codable, Sendable, Equatable {
         case revokedSessions = "revoked_sessions"
     }
 }
+
+/// `POST /api/v1/auth/login` for an account with a second factor: no tokens yet, a challenge to answer at
+/// `POST /api/v1/auth/mfa/verify`.
+public struct MFAChallenge: Codable, Sendable, Equatable {
+    public var mfaRequired: Bool
+    public var challengeID: String
+    public var methods: [String]
+    public var expiresIn: Int
+
+    public init(challengeID: String, methods: [String] = ["totp"], expiresIn: Int) {
+        self.mfaRequired = true
+        self.challengeID = challengeID
+        self.methods = methods
+        self.expiresIn = expiresIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case methods
+        case mfaRequired = "mfa_required"
+        case challengeID = "challenge_id"
+        case expiresIn = "expires_in"
+    }
+}
+
+/// `POST /api/v1/auth/mfa/verify`.
+public struct MFAVerifyRequest: Codable, Sendable, Equatable {
+    public var challengeID: String
+    public var code: String
+
+    public init(challengeID: String, code: String) {
+        self.challengeID = challengeID
+        self.code = code
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case code
+        case challengeID = "challenge_id"
+    }
+}
+
+/// A six-digit code from an authenticator app (`confirm`, `DELETE /mfa/totp`).
+public struct MFACodeRequest: Codable, Sendable, Equatable {
+    public var code: String
+    public init(code: String) { self.code = code }
+}
+
+/// `POST /api/v1/auth/mfa/totp/enroll`: the secret to type in, or the `otpauth://` URI to show as a QR code.
+public struct TOTPEnrollment: Codable, Sendable, Equatable {
+    public var secret: String
+    public var otpauthURI: String
+
+    public init(secret: String, otpauthURI: String) {
+        self.secret = secret
+        self.otpauthURI = otpauthURI
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case secret
+        case otpauthURI = "otpauth_uri"
+    }
+}
+
+/// Whether the caller's second factor is on.
+public struct MFAStatus: Codable, Sendable, Equatable {
+    public var totpEnabled: Bool
+    public var requiredForRole: Bool
+
+    public init(totpEnabled: Bool, requiredForRole: Bool) {
+        self.totpEnabled = totpEnabled
+        self.requiredForRole = requiredForRole
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totpEnabled = "totp_enabled"
+        case requiredForRole = "required_for_role"
+    }
+}

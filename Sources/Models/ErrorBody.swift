@@ -60,6 +60,8 @@ public enum ErrorCode {
     public static let notFound = "NOT_FOUND"
     public static let methodNotAllowed = "METHOD_NOT_ALLOWED"
     public static let conflict = "CONFLICT"
+    /// Operators and admins need a second factor on this server.
+    public static let mfaRequired = "MFA_REQUIRED"
     public static let emailTaken = "EMAIL_TAKEN"
     public static let phoneTaken = "PHONE_TAKEN"
     public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"

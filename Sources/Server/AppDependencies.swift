@@ -20,6 +20,9 @@ public struct AppDependencies: Sendable {
     public let analytics: any AnalyticsRepository
     public let blobs: any BlobStore
     public let keyValue: any KeyValueStore
+    public let mfa: any MFARepository
+    /// Seals second-factor secrets (a key derived from the data key).
+    public let secrets: SecretBox
     public let tokens: TokenService
     public let passwords: PasswordHasher
     public let metrics: MetricsRegistry
@@ -58,6 +61,8 @@ public struct AppDependencies: Sendable {
                 analytics: SQLAnalyticsRepository(database: database),
                 blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
                 keyValue: MemoryKeyValueStore(),
+                mfa: SQLMFARepository(database: database),
+                secrets: SecretBox(root: blobKey, purpose: "spendsense mfa secrets v1"),
                 tokens: tokens,
                 passwords: PasswordHasher(cost: configuration.bcryptCost),
                 metrics: MetricsRegistry(),
@@ -74,7 +79,7 @@ public struct AppDependencies: Sendable {
     public var auth: AuthService {
         AuthService(
             users: users, sessions: sessions, tokens: tokens, passwords: passwords,
-            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration)
+            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration, mfa: mfa, secrets: secrets)
     }
 
     var cache: ResponseCache { ResponseCache(store: keyValue, metrics: metrics, ttl: configuration.responseCacheTTL) }

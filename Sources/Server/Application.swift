@@ -40,13 +40,13 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     DataController(dependencies: dependencies).addRoutes(to: api.group("data").add(middleware: authenticator))
     ConsentController(dependencies: dependencies).addRoutes(to: api.group("consent").add(middleware: authenticator))
     RecommendationsController(dependencies: dependencies).addRoutes(to: api.group("recommendations").add(middleware: authenticator))
-    let admin = api.group("operator/admin").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit))
+    let admin = api.group("operator/admin").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit, auth: dependencies.auth))
     AdminController(users: dependencies.users, audit: audit).addRoutes(to: admin)
     let adminExtras = AdminExtrasController(dependencies: dependencies)
     adminExtras.addAdminRoutes(to: admin)
     adminExtras.addAuditRoute(
-        to: api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit)))
-    let operatorGroup = api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .operator, audit: audit))
+        to: api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit, auth: dependencies.auth)))
+    let operatorGroup = api.group("operator").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .operator, audit: audit, auth: dependencies.auth))
     OperatorController(dependencies: dependencies).addRoutes(to: operatorGroup)
     AnalyticsController(dependencies: dependencies).addRoutes(to: operatorGroup)
 

@@ -4,6 +4,9 @@ import Models
 // Wire types from Models are returned straight from handlers; they encode with the shared encoder.
 extension AuthResponse: ResponseEncodable {}
 extension LogoutAllResult: ResponseEncodable {}
+extension MFAChallenge: ResponseEncodable {}
+extension MFAStatus: ResponseEncodable {}
+extension TOTPEnrollment: ResponseEncodable {}
 extension SessionInfo: ResponseEncodable {}
 extension User: ResponseEncodable {}
 extension HealthStatus: ResponseEncodable {}

@@ -50,6 +50,8 @@ public struct ServerConfiguration: Sendable {
     /// Requests per client IP per window across the whole API (signed in or not); 0 turns it off.
     public var apiRateLimitPerIP = 3000
     public var apiRateLimitWindow: TimeInterval = 3600
+    /// Operators and admins must have an authenticator (TOTP) to use staff routes.
+    public var mfaRequiredForStaff = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,

@@ -89,6 +89,7 @@ struct CommonOptions: ParsableArguments {
         configuration.apiRateLimitPerUser = try integer("API_RATE_LIMIT_PER_USER", default: 1000)
         configuration.apiRateLimitPerIP = try integer("API_RATE_LIMIT_PER_IP", default: 3000)
         configuration.apiRateLimitWindow = TimeInterval(try integer("API_RATE_LIMIT_WINDOW_SECONDS", default: 3600))
+        configuration.mfaRequiredForStaff = ["1", "true", "yes"].contains(env["MFA_REQUIRED_FOR_STAFF"]?.lowercased() ?? "")
         return configuration
     }
 

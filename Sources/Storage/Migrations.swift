@@ -292,6 +292,19 @@ let allMigrations: [Migration] = [
             "CREATE INDEX sessions_user_live ON sessions (user_id, revoked_at)",
         ]
     },
+    Migration(version: 7, name: "TOTP second factor") { t in
+        [
+            """
+            CREATE TABLE mfa_totp (
+                user_id \(t.text) PRIMARY KEY REFERENCES users(id),
+                secret_sealed \(t.text) NOT NULL,
+                created_at \(t.real) NOT NULL,
+                confirmed_at \(t.real),
+                last_step \(t.integer) NOT NULL DEFAULT 0
+            )
+            """
+        ]
+    },
 ]
 
 extension Database {

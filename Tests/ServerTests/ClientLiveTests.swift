@@ -193,6 +193,29 @@ struct ClientLiveTests {
         }
     }
 
+    @Test("two-factor sign-in through the client: login asks for the code, verifyMFA signs in")
+    func mfa() async throws {
+        try await withApp(.sqlite, .live) { _, testClient in
+            let base = URL(string: "http://127.0.0.1:\(try #require(testClient.port))")!
+            let client = APIClient(baseURL: base)
+            try await client.register(email: "max@example.com", password: "Correct-horse-9!")
+            let enrollment = try await client.enrollTOTP()
+            #expect(try await client.confirmTOTP(code: authenticatorCode(enrollment, at: Date().addingTimeInterval(-30))).totpEnabled)
+            #expect(try await client.mfaStatus().totpEnabled)
+
+            let fresh = APIClient(baseURL: base)
+            do {
+                try await fresh.login(email: "max@example.com", password: "Correct-horse-9!", deviceName: "Max's phone")
+                Issue.record("login must ask for the code")
+            } catch APIError.mfaRequired(let challengeID) {
+                #expect(await fresh.tokens.tokens == nil)
+                try await fresh.verifyMFA(challengeID: challengeID, code: authenticatorCode(enrollment))
+                #expect(try await fresh.me().email == "max@example.com")
+                #expect(try await fresh.sessions().first { $0.current }?.deviceName == "Max's phone")
+            }
+        }
+    }
+
     @Test("an unreachable server is a transport error, not a crash")
     func unreachable() async throws {
         let client = APIClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(2))

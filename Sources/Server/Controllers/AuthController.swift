@@ -17,6 +17,11 @@ struct AuthController {
         signedIn.post("logout-all", use: logoutAll)
         signedIn.get("sessions", use: sessions)
         signedIn.delete("sessions/{session_id}", use: revokeSession)
+        group.post("mfa/verify", use: verifyMFA)
+        signedIn.get("mfa", use: mfaStatus)
+        signedIn.post("mfa/totp/enroll", use: enrollTOTP)
+        signedIn.post("mfa/totp/confirm", use: confirmTOTP)
+        signedIn.delete("mfa/totp", use: disableTOTP)
     }
 
     private func client(_ request: Request, _ context: AppRequestContext) -> AuthService.ClientInfo {
@@ -30,9 +35,36 @@ struct AuthController {
         return EditedResponse(status: .created, response: response)
     }
 
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> AuthResponse {
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let credentials = try await request.decodeJSON(Credentials.self, context: context)
-        return try await auth.login(credentials, client: client(request, context), context: context)
+        switch try await auth.login(credentials, client: client(request, context), context: context) {
+        case .signedIn(let tokens): return try tokens.response(from: request, context: context)
+        case .challenge(let challenge): return try challenge.response(from: request, context: context)
+        }
+    }
+
+    @Sendable func verifyMFA(_ request: Request, context: AppRequestContext) async throws -> AuthResponse {
+        let body = try await request.decodeJSON(MFAVerifyRequest.self, context: context)
+        return try await auth.verifyChallenge(body, context: context)
+    }
+
+    @Sendable func mfaStatus(_ request: Request, context: AppRequestContext) async throws -> MFAStatus {
+        try await auth.mfaStatus(try context.requireIdentity())
+    }
+
+    @Sendable func enrollTOTP(_ request: Request, context: AppRequestContext) async throws -> TOTPEnrollment {
+        try await auth.enrollTOTP(try context.requireIdentity(), context: context)
+    }
+
+    @Sendable func confirmTOTP(_ request: Request, context: AppRequestContext) async throws -> MFAStatus {
+        let body = try await request.decodeJSON(MFACodeRequest.self, context: context)
+        return try await auth.confirmTOTP(try context.requireIdentity(), code: body.code, context: context)
+    }
+
+    @Sendable func disableTOTP(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
+        let body = try await request.decodeJSON(MFACodeRequest.self, context: context)
+        try await auth.disableTOTP(try context.requireIdentity(), code: body.code, context: context)
+        return .noContent
     }
 
     @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> AuthResponse {

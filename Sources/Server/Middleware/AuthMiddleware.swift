@@ -84,6 +84,8 @@ struct RoleMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let minimum: Role
     let audit: AuditLogger
+    /// Checks the staff second-factor rule (`MFA_REQUIRED_FOR_STAFF`).
+    var auth: AuthService? = nil
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -99,6 +101,7 @@ struct RoleMiddleware: RouterMiddleware {
                 "This needs the \(minimum.rawValue) role; you are \(identity.role.rawValue)",
                 code: ErrorCode.insufficientRole)
         }
+        try await auth?.ensureStaffMFA(identity)
         return try await next(request, context)
     }
 }

@@ -14,6 +14,9 @@ public struct AuthService: Sendable {
     let limiter: RateLimiter
     let audit: AuditLogger
     let configuration: ServerConfiguration
+    var mfa: (any MFARepository)? = nil
+    /// Seals second-factor secrets at rest.
+    var secrets: SecretBox? = nil
 
     /// Client details recorded on a new session.
     struct ClientInfo {
@@ -64,7 +67,13 @@ public struct AuthService: Sendable {
         return try await openSession(for: user, client: client)
     }
 
-    func login(_ credentials: Credentials, client: ClientInfo, context: AppRequestContext) async throws -> AuthResponse {
+    /// Tokens, or (for an account with an authenticator) a challenge to answer with a code.
+    enum LoginOutcome {
+        case signedIn(AuthResponse)
+        case challenge(MFAChallenge)
+    }
+
+    func login(_ credentials: Credentials, client: ClientInfo, context: AppRequestContext) async throws -> LoginOutcome {
         let limitKey = "login-fail:\(client.ip ?? "unknown")"
         try await limiter.ensureAllowed(
             limitKey, limit: configuration.loginFailureLimit, message: "Too many failed sign-in attempts; try later")
@@ -82,8 +91,12 @@ public struct AuthService: Sendable {
             await audit.record(AuditAction.login, outcome: "locked", actor: user.id, context: context)
             throw AppError(.forbidden, code: ErrorCode.accountLocked, "This account is locked; contact an administrator")
         }
+        if let mfa, try await mfa.totp(userID: user.id)?.isConfirmed == true {
+            await audit.record(AuditAction.login, outcome: "mfa_challenge", actor: user.id, context: context)
+            return .challenge(try await startChallenge(for: user, client: client))
+        }
         await audit.record(AuditAction.login, actor: user.id, context: context)
-        return try await openSession(for: user, client: client)
+        return .signedIn(try await openSession(for: user, client: client))
     }
 
     func refresh(_ request: RefreshRequest, context: AppRequestContext) async throws -> AuthResponse {
@@ -144,7 +157,7 @@ public struct AuthService: Sendable {
         return LogoutAllResult(revokedSessions: count)
     }
 
-    private func openSession(for user: UserRecord, client: ClientInfo) async throws -> AuthResponse {
+    func openSession(for user: UserRecord, client: ClientInfo) async throws -> AuthResponse {
         let refresh = TokenService.newRefreshToken()
         let session = try await sessions.create(
             userID: user.id, tokenHash: refresh.hash, userAgent: client.userAgent, ip: client.ip,
