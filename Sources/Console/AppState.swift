@@ -39,6 +39,9 @@ struct AppState: Equatable {
         /// 0 server, 1 email, 2 password.
         var focus = 1
         var error: String?
+        /// Set when the password was right and the account asks for an authenticator code.
+        var challengeID: String?
+        var code = TextField(label: "Code")
 
         var fields: [TextField] { [server, email, password] }
 
@@ -394,6 +397,8 @@ enum Action: Equatable {
     case tick(Date)
     case signedIn(User, server: String)
     case signInFailed(String)
+    /// The password was right; the account wants an authenticator code.
+    case mfaRequired(challengeID: String)
     case meLoaded(User)
     case meFailed(String, signedOut: Bool)
     case signedOut
@@ -444,6 +449,7 @@ struct MineBundle: Equatable {
 /// Work the reducer asks for; the run loop performs it off the terminal thread.
 enum Effect: Equatable {
     case signIn(server: String, email: String, password: String)
+    case verifyMFA(server: String, challengeID: String, code: String)
     case loadMe
     case signOut
     case loadQueue(ReviewQueueQuery)

@@ -18,11 +18,21 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.offline = nil
         state.login.password = TextField(label: "Password", isSecret: true)
         state.login.error = nil
+        state.login.challengeID = nil
+        state.login.code = TextField(label: "Code")
         state.toast = .init(text: "Signed in as \(user.email ?? user.id.uuidString)", isError: false)
         return navigate(&state, to: state.homePage)
     case .signInFailed(let message):
         state.busy = nil
         state.login.error = message
+        if state.login.challengeID != nil { state.login.code = TextField(label: "Code") }
+        return []
+    case .mfaRequired(let challengeID):
+        state.busy = nil
+        state.login.challengeID = challengeID
+        state.login.code = TextField(label: "Code")
+        state.login.password = TextField(label: "Password", isSecret: true)
+        state.login.error = nil
         return []
     case .meLoaded(let user):
         state.me = user
@@ -408,6 +418,30 @@ private func globalCommand(_ state: inout AppState, _ command: GlobalCommand) ->
 }
 
 private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    // The second step: only the authenticator code.
+    if let challengeID = state.login.challengeID {
+        switch key {
+        case .escape:
+            state.login.challengeID = nil
+            state.login.code = TextField(label: "Code")
+            state.login.focus = 2
+            state.login.error = "Sign-in cancelled"
+        case .enter:
+            let code = state.login.code.text.filter(\.isNumber)
+            guard code.count == 6, state.busy == nil else {
+                state.login.error = "Enter the 6-digit code from your authenticator app"
+                return []
+            }
+            state.login.error = nil
+            state.busy = "Checking the code…"
+            return [.verifyMFA(server: state.login.server.text.trimmingCharacters(in: .whitespaces), challengeID: challengeID, code: code)]
+        case .char(let character) where !character.isNumber:
+            return []
+        default:
+            if state.login.code.text.count < 6 || key == .backspace || key == .delete { state.login.code.handle(key) }
+        }
+        return []
+    }
     guard let command = Keymap.login.applying(state.keyOverrides).command(for: key) else {
         state.login.withFocused { $0.handle(key) }
         return []

@@ -111,6 +111,8 @@ final class ConsoleLoop {
 /// The real effects: API calls through `APIClient`, credentials saved after sign-in and refresh.
 final class LiveEffects: EffectRunner {
     private let client: Mutex<APIClient?>
+    /// A sign-in waiting for its authenticator code.
+    private let pendingSignIn = Mutex<(APIClient, String)?>(nil)
     let credentials: CredentialsStore?
 
     init(client: APIClient?, credentials: CredentialsStore?) {
@@ -125,13 +127,27 @@ final class LiveEffects: EffectRunner {
             guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
             let client = APIClient(baseURL: url)
             do {
-                let response = try await client.login(email: email, password: password)
-                await attachPersistence(client, server: server, email: response.email ?? email)
-                self.client.withLock { $0 = client }
-                let me = try await client.me()
-                return .signedIn(me, server: server)
+                let response = try await client.login(email: email, password: password, deviceName: Self.deviceName)
+                return await finishSignIn(client, server: server, email: response.email ?? email)
+            } catch APIError.mfaRequired(let challengeID) {
+                // Kept for the second step.
+                pendingSignIn.withLock { $0 = (client, email) }
+                return .mfaRequired(challengeID: challengeID)
             } catch let error as APIError {
                 return .signInFailed(Self.message(for: error))
+            } catch {
+                return .signInFailed(String(describing: error))
+            }
+        }
+        if case .verifyMFA(let server, let challengeID, let code) = effect {
+            guard let (client, email) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
+            do {
+                try await client.verifyMFA(challengeID: challengeID, code: code)
+                pendingSignIn.withLock { $0 = nil }
+                return await finishSignIn(client, server: server, email: email)
+            } catch let error as APIError {
+                if error.code == "INVALID_TOKEN" { return .signInFailed("The sign-in expired; press Esc and sign in again") }
+                return .signInFailed(error.status == 401 ? "That code is not right; try the next one" : Self.message(for: error))
             } catch {
                 return .signInFailed(String(describing: error))
             }
@@ -232,7 +248,7 @@ final class LiveEffects: EffectRunner {
             }
             if case .sessionEnded = result { credentials?.clearTokens() }
             return result
-        case .signIn, .signOut, .upload:
+        case .signIn, .signOut, .upload, .verifyMFA:
             return nil
         }
     }
@@ -272,6 +288,24 @@ final class LiveEffects: EffectRunner {
         default: offline = false
         }
         return .failed(offline ? "Cannot reach the server" : message(for: error), signedOut: signedOut, offline: offline)
+    }
+
+    /// How this console names itself in the server's sessions list.
+    static var deviceName: String {
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        return host.isEmpty || host == "localhost" ? "SpendSense console" : "SpendSense console on \(host)"
+    }
+
+    private func finishSignIn(_ client: APIClient, server: String, email: String) async -> Action {
+        await attachPersistence(client, server: server, email: email)
+        self.client.withLock { $0 = client }
+        do {
+            return .signedIn(try await client.me(), server: server)
+        } catch let error as APIError {
+            return .signInFailed(Self.message(for: error))
+        } catch {
+            return .signInFailed(String(describing: error))
+        }
     }
 
     /// Saves tokens whenever the client signs in or refreshes.

@@ -102,6 +102,17 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
     canvas.box(x: x, y: y, width: boxWidth, height: boxHeight, title: "Sign in to SpendSense", style: theme.border, ascii: theme.ascii)
     let labelWidth = 10
     let fieldWidth = boxWidth - labelWidth - 4
+    if state.login.challengeID != nil {
+        canvas.put("Password accepted for \(state.login.email.text).", x: x + 2, y: y + 2, style: theme.text, maxWidth: boxWidth - 4)
+        canvas.put("Enter the 6-digit code from your authenticator app.", x: x + 2, y: y + 3, style: theme.text, maxWidth: boxWidth - 4)
+        state.login.code.draw(into: &canvas, x: x + 2, y: y + 5, labelWidth: labelWidth, fieldWidth: 10, focused: true, theme: theme)
+        if let error = state.login.error {
+            canvas.put(error, x: x + 2, y: y + 8, style: theme.error, maxWidth: boxWidth - 4)
+        } else {
+            canvas.put("Enter checks the code · Esc starts over", x: x + 2, y: y + 8, style: theme.muted, maxWidth: boxWidth - 4)
+        }
+        return
+    }
     for (index, field) in state.login.fields.enumerated() {
         field.draw(
             into: &canvas, x: x + 2, y: y + 2 + index * 2, labelWidth: labelWidth, fieldWidth: fieldWidth,

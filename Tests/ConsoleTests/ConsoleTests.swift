@@ -74,6 +74,31 @@ struct ConsoleStateTests {
         #expect(user.page == .me)
     }
 
+    @Test("an account with an authenticator: the code step takes six digits, a wrong code asks again, Esc starts over")
+    func mfaStep() {
+        var state = AppState(server: "http://x", email: "op@example.com")
+        type("pw", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .mfaRequired(challengeID: "c1"))
+        #expect(state.busy == nil && state.login.challengeID == "c1" && state.login.password.text.isEmpty)
+        #expect(render(&state, width: 80, height: 24, theme: theme).text.contains("6-digit code from your authenticator app"))
+        type("12a34", into: &state)
+        #expect(state.login.code.text == "1234")
+        #expect(reduce(&state, .key(.enter)).isEmpty)  // too short
+        type("567", into: &state)
+        #expect(state.login.code.text == "123456")  // at most six
+        #expect(reduce(&state, .key(.enter)) == [.verifyMFA(server: "http://x", challengeID: "c1", code: "123456")])
+        _ = reduce(&state, .signInFailed("That code is not right; try the next one"))
+        #expect(state.login.code.text.isEmpty && state.login.challengeID == "c1")
+        _ = reduce(&state, .key(.escape))
+        #expect(state.login.challengeID == nil && !state.shouldQuit)
+        _ = reduce(&state, .mfaRequired(challengeID: "c2"))
+        type("654321", into: &state)
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .signedIn(operatorUser, server: "http://x"))
+        #expect(state.page == .queue && state.login.challengeID == nil)
+    }
+
     @Test("a bad server URL is caught before any request")
     func badServer() {
         var state = AppState(server: "not a url", email: "a@b.co")

@@ -40,6 +40,10 @@ struct SnapshotTests {
         var login = AppState(server: "http://127.0.0.1:8000", email: "operator@example.com")
         login.login.error = "Email or password is incorrect."
         result.append(("login", login))
+        var code = AppState(server: "http://127.0.0.1:8000", email: "operator@example.com")
+        _ = reduce(&code, .mfaRequired(challengeID: "c"))
+        type("12", into: &code)
+        result.append(("login-code", code))
 
         var queue = Fixture.loadedState(ascii: ascii)
         _ = reduce(&queue, .key(.char("j")))
