@@ -330,6 +330,8 @@ enum Dialog: Equatable {
     case lock(userID: UUID, email: String, lock: Bool)
     /// End one session, or every session (`id` nil).
     case endSession(id: UUID?, name: String, current: Bool)
+    /// Authenticator setup: the secret to type in (or the otpauth URI), then a first code.
+    case totp(secret: String, uri: String, code: TextField)
     /// Change an account's role.
     case role(userID: UUID, email: String, choice: ChoiceField)
     /// Rate a recommendation.
@@ -422,6 +424,8 @@ enum Action: Equatable {
     case lockChanged(User)
     case roleChanged(User)
     case sessionsLoaded([SessionInfo])
+    case totpEnrollment(TOTPEnrollment)
+    case totpEnabled
     /// A session ended; `signedOut` when it was this one (or all of them).
     case sessionEnded(signedOut: Bool)
     /// A call failed: a toast, or the login screen when the session is gone.
@@ -470,6 +474,8 @@ enum Effect: Equatable {
     case setLock(UUID, lock: Bool)
     case setRole(UUID, Role)
     case loadSessions
+    case enrollTOTP
+    case confirmTOTP(code: String)
     case endSession(UUID)
     case logoutEverywhere
 }

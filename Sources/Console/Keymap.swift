@@ -11,7 +11,7 @@ enum GlobalCommand: Equatable, Sendable {
 }
 
 enum SessionsCommand: Equatable, Sendable {
-    case up, down, end, endAll
+    case up, down, end, endAll, authenticator
 }
 
 enum QueueCommand: Equatable, Sendable {
@@ -175,6 +175,7 @@ enum Keymap {
             KeyBinding([.down, .char("j")], "Down", .down),
             KeyBinding([.char("D"), .delete], "End the selected session (its device is signed out at once)", .end, hint: "end session"),
             KeyBinding([.char("A")], "Log out everywhere, this console included", .endAll, hint: "log out everywhere"),
+            KeyBinding([.char("T")], "Set up an authenticator app (two-factor sign-in)", .authenticator, hint: "authenticator"),
         ])
 
     static let analytics = KeyRegistry<AnalyticsCommand>(

@@ -201,6 +201,14 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
                            .number(session.createdAt.timeIntervalSince1970)])
         }, dropMissingMarks: true)
         return []
+    case .totpEnrollment(let enrollment):
+        state.busy = nil
+        state.dialog = .totp(secret: enrollment.secret, uri: enrollment.otpauthURI, code: TextField(label: "Code"))
+        return []
+    case .totpEnabled:
+        state.busy = nil
+        state.toast = .init(text: "Authenticator on: sign-in now asks for its code", isError: false)
+        return []
     case .sessionEnded(let signedOut):
         state.busy = nil
         if signedOut {
@@ -719,6 +727,9 @@ private func sessionsCommand(_ state: inout AppState, _ command: SessionsCommand
         state.dialog = .endSession(id: id, name: session.deviceName, current: session.current)
     case .endAll:
         state.dialog = .endSession(id: nil, name: "every device", current: true)
+    case .authenticator:
+        state.busy = "Starting authenticator setup…"
+        return [.enrollTOTP]
     }
     return []
 }
@@ -982,6 +993,24 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         // Ending this console's own session is signing out.
         if let id { return current ? [.signOut] : [.endSession(id)] }
         return [.logoutEverywhere]
+    case .totp(let secret, let uri, var code):
+        switch key {
+        case .escape:
+            state.dialog = nil
+            state.toast = .init(text: "Authenticator not set up", isError: false)
+        case .enter:
+            let digits = code.text.filter(\.isNumber)
+            guard digits.count == 6 else { return [] }
+            state.dialog = nil
+            state.busy = "Checking the code…"
+            return [.confirmTOTP(code: digits)]
+        case .char(let character) where !character.isNumber:
+            break
+        default:
+            if code.text.count < 6 || key == .backspace { code.handle(key) }
+            state.dialog = .totp(secret: secret, uri: uri, code: code)
+        }
+        return []
     case .role(let userID, let email, var choice):
         switch key {
         case .escape:

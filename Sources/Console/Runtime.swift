@@ -234,6 +234,13 @@ final class LiveEffects: EffectRunner {
             return await call { try await .lockChanged(lock ? $0.lock(userID: id) : $0.unlock(userID: id)) }
         case .setRole(let id, let role):
             return await call { try await .roleChanged($0.changeRole(userID: id, to: role)) }
+        case .enrollTOTP:
+            return await call { try await .totpEnrollment($0.enrollTOTP()) }
+        case .confirmTOTP(let code):
+            return await call { client in
+                _ = try await client.confirmTOTP(code: code)
+                return .totpEnabled
+            }
         case .loadSessions:
             return await call { try await .sessionsLoaded($0.sessions()) }
         case .endSession(let id):

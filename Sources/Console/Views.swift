@@ -419,6 +419,19 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
                (current ? "This is the session of this console: you will be signed out." : "That device is signed out at once.", theme.text),
                ("", theme.text), ("y confirms · any other key cancels", theme.emphasis)]
         Widgets.dialog(title: "Sessions", lines: lines, into: &canvas, theme: theme)
+    case .totp(let secret, let uri, let code):
+        let frame = Widgets.dialog(
+            title: "Authenticator",
+            lines: [
+                ("Add SpendSense to your authenticator app with this key:", theme.text), ("", theme.text),
+                ("  " + stride(from: 0, to: secret.count, by: 4).map { offset -> String in
+                    let start = secret.index(secret.startIndex, offsetBy: offset)
+                    return String(secret[start..<(secret.index(start, offsetBy: 4, limitedBy: secret.endIndex) ?? secret.endIndex)])
+                }.joined(separator: " "), theme.emphasis),
+                ("", theme.text), ("or open this link on the phone: " + uri, theme.muted), ("", theme.text), ("", theme.text),
+                ("Then type the 6-digit code it shows · Enter turns it on · Esc cancels", theme.emphasis),
+            ], into: &canvas, theme: theme, minWidth: 60)
+        code.draw(into: &canvas, x: frame.x + 2, y: frame.y + frame.height - 3, labelWidth: 6, fieldWidth: 10, focused: true, theme: theme)
     case .role(_, let email, let choice):
         let frame = Widgets.dialog(
             title: "Change role",

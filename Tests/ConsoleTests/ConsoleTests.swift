@@ -462,6 +462,15 @@ struct ConsoleStateTests {
         #expect(reduce(&state, .key(.char("n"))).isEmpty)
         _ = reduce(&state, .key(.char("A")))
         #expect(reduce(&state, .key(.char("y"))) == [.logoutEverywhere])
+        // T sets up an authenticator: the key is shown, a six-digit code turns it on.
+        #expect(reduce(&state, .key(.char("T"))) == [.enrollTOTP])
+        _ = reduce(&state, .totpEnrollment(TOTPEnrollment(secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", otpauthURI: "otpauth://totp/SpendSense:op?secret=JBSWY3DPEHPK3PXP")))
+        #expect(render(&state, width: 100, height: 30, theme: theme).text.contains("JBSW Y3DP EHPK 3PXP"))
+        type("12x3456", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.confirmTOTP(code: "123456")])
+        _ = reduce(&state, .totpEnabled)
+        #expect(state.toast?.text.contains("Authenticator on") == true)
+
         _ = reduce(&state, .sessionEnded(signedOut: true))
         #expect(state.page == .login && state.login.error == "Signed out everywhere")
     }
