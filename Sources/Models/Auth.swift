@@ -27,6 +27,8 @@ public struct AuthResponse: Codable, Sendable, Equatable {
     public var tokenType: String
     /// Seconds until `access_token` expires.
     public var expiresIn: Int
+    /// Phone sign-in: true when this sign-in created the account.
+    public var isNewUser: Bool?
 
     public init(
         userID: UUID, email: String?, role: Role, accessToken: String, refreshToken: String,
@@ -48,6 +50,7 @@ public struct AuthResponse: Codable, Sendable, Equatable {
         case refreshToken = "refresh_token"
         case tokenType = "token_type"
         case expiresIn = "expires_in"
+        case isNewUser = "is_new_user"
     }
 }
 
@@ -257,5 +260,52 @@ public struct MFAStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case totpEnabled = "totp_enabled"
         case requiredForRole = "required_for_role"
+    }
+}
+
+/// `POST /api/v1/auth/phone/request` and `/resend`.
+public struct PhoneRequest: Codable, Sendable, Equatable {
+    public var phone: String
+    public init(phone: String) { self.phone = phone }
+}
+
+/// `POST /api/v1/auth/phone/verify`.
+public struct PhoneVerifyRequest: Codable, Sendable, Equatable {
+    public var phone: String
+    public var code: String
+
+    public init(phone: String, code: String) {
+        self.phone = phone
+        self.code = code
+    }
+}
+
+/// A code was sent.
+public struct PhoneCodeSent: Codable, Sendable, Equatable {
+    /// The number as normalized (E.164).
+    public var phone: String
+    public var expiresIn: Int
+
+    public init(phone: String, expiresIn: Int) {
+        self.phone = phone
+        self.expiresIn = expiresIn
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case phone
+        case expiresIn = "expires_in"
+    }
+}
+
+/// A message in the development outbox (`GET /api/v1/dev/outbox`, development mode only).
+public struct OutboxMessage: Codable, Sendable, Equatable {
+    public var to: String
+    public var body: String
+    public var at: Date
+
+    public init(to: String, body: String, at: Date) {
+        self.to = to
+        self.body = body
+        self.at = at
     }
 }

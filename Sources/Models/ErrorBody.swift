@@ -60,6 +60,8 @@ public enum ErrorCode {
     public static let notFound = "NOT_FOUND"
     public static let methodNotAllowed = "METHOD_NOT_ALLOWED"
     public static let conflict = "CONFLICT"
+    /// The sign-in code is unknown, expired or used up.
+    public static let codeExpired = "CODE_EXPIRED"
     /// Operators and admins need a second factor on this server.
     public static let mfaRequired = "MFA_REQUIRED"
     public static let emailTaken = "EMAIL_TAKEN"

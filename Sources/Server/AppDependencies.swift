@@ -21,6 +21,10 @@ public struct AppDependencies: Sendable {
     public let blobs: any BlobStore
     public let keyValue: any KeyValueStore
     public let mfa: any MFARepository
+    /// Texts phone sign-in codes (nil: phone sign-in off).
+    public let sms: (any SMSSender)?
+    /// The development outbox, when `sms` is it (readable at `GET /api/v1/dev/outbox`).
+    public let outbox: DevOutbox?
     /// Seals second-factor secrets (a key derived from the data key).
     public let secrets: SecretBox
     public let tokens: TokenService
@@ -47,6 +51,17 @@ public struct AppDependencies: Sendable {
             } else {
                 blobKey = try FileBlobStore.loadOrCreateKey(at: configuration.dataDirectory.appendingPathComponent("blob.key"))
             }
+            let outbox: DevOutbox? = configuration.smsProvider == .outbox ? DevOutbox() : nil
+            let sms: (any SMSSender)?
+            switch configuration.smsProvider {
+            case .outbox: sms = outbox
+            case .off: sms = nil
+            case .sns:
+                guard let aws = configuration.aws else {
+                    throw ConfigurationError("SMS_PROVIDER=sns needs AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+                }
+                sms = SNSSender(aws: aws)
+            }
             return AppDependencies(
                 configuration: configuration,
                 database: database,
@@ -62,6 +77,8 @@ public struct AppDependencies: Sendable {
                 blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
                 keyValue: MemoryKeyValueStore(),
                 mfa: SQLMFARepository(database: database),
+                sms: sms,
+                outbox: outbox,
                 secrets: SecretBox(root: blobKey, purpose: "spendsense mfa secrets v1"),
                 tokens: tokens,
                 passwords: PasswordHasher(cost: configuration.bcryptCost),
@@ -79,7 +96,7 @@ public struct AppDependencies: Sendable {
     public var auth: AuthService {
         AuthService(
             users: users, sessions: sessions, tokens: tokens, passwords: passwords,
-            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration, mfa: mfa, secrets: secrets)
+            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration, mfa: mfa, secrets: secrets, sms: sms)
     }
 
     var cache: ResponseCache { ResponseCache(store: keyValue, metrics: metrics, ttl: configuration.responseCacheTTL) }

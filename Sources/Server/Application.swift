@@ -50,6 +50,13 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     OperatorController(dependencies: dependencies).addRoutes(to: operatorGroup)
     AnalyticsController(dependencies: dependencies).addRoutes(to: operatorGroup)
 
+    // Development only: the texts the outbox "sent". The route does not exist in production mode.
+    if configuration.environment == .development, let outbox = dependencies.outbox {
+        api.get("dev/outbox") { request, _ -> [OutboxMessage] in
+            outbox.list(to: request.uri.queryParameters["phone"].flatMap { PhoneNumber.normalize(String($0)) })
+        }
+    }
+
     routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
     return router
 }

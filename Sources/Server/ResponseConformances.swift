@@ -5,6 +5,8 @@ import Models
 extension AuthResponse: ResponseEncodable {}
 extension LogoutAllResult: ResponseEncodable {}
 extension MFAChallenge: ResponseEncodable {}
+extension PhoneCodeSent: ResponseEncodable {}
+extension OutboxMessage: ResponseEncodable {}
 extension MFAStatus: ResponseEncodable {}
 extension TOTPEnrollment: ResponseEncodable {}
 extension SessionInfo: ResponseEncodable {}

@@ -52,6 +52,12 @@ public struct ServerConfiguration: Sendable {
     public var apiRateLimitWindow: TimeInterval = 3600
     /// Operators and admins must have an authenticator (TOTP) to use staff routes.
     public var mfaRequiredForStaff = false
+    /// How sign-in codes are texted: the development outbox, or Amazon SNS with `aws`.
+    public enum SMSProvider: String, Sendable { case outbox, sns, off }
+    public var smsProvider: SMSProvider = .outbox
+    public var aws: AWSConfiguration?
+    public var smsPerHour = 5
+    public var smsPerDay = 10
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,

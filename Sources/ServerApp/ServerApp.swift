@@ -90,6 +90,22 @@ struct CommonOptions: ParsableArguments {
         configuration.apiRateLimitPerIP = try integer("API_RATE_LIMIT_PER_IP", default: 3000)
         configuration.apiRateLimitWindow = TimeInterval(try integer("API_RATE_LIMIT_WINDOW_SECONDS", default: 3600))
         configuration.mfaRequiredForStaff = ["1", "true", "yes"].contains(env["MFA_REQUIRED_FOR_STAFF"]?.lowercased() ?? "")
+        // Texts: the development outbox by default in development, nothing in production unless SNS is set up.
+        let provider = env["SMS_PROVIDER"].flatMap { $0.isEmpty ? nil : $0 } ?? (configuration.environment == .production ? "off" : "outbox")
+        guard let smsProvider = ServerConfiguration.SMSProvider(rawValue: provider) else {
+            throw ValidationError("SMS_PROVIDER must be outbox, sns or off")
+        }
+        if smsProvider == .outbox, configuration.environment == .production {
+            throw ValidationError("SMS_PROVIDER=outbox is for development; use sns (or off) in production")
+        }
+        configuration.smsProvider = smsProvider
+        if let region = env["AWS_REGION"], let key = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"] {
+            configuration.aws = AWSConfiguration(
+                region: region, accessKeyID: key, secretAccessKey: secret, sessionToken: env["AWS_SESSION_TOKEN"],
+                endpoint: env["SNS_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) })
+        }
+        configuration.smsPerHour = try integer("SMS_PER_HOUR", default: 5)
+        configuration.smsPerDay = try integer("SMS_PER_DAY", default: 10)
         return configuration
     }
 

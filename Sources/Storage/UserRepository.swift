@@ -15,6 +15,8 @@ public protocol UserRepository: Sendable {
     func find(id: UUID) async throws -> UserRecord?
     /// An active or locked user by normalized email; nil when unknown or deleted.
     func find(email: String) async throws -> UserRecord?
+    /// An active or locked user by E.164 phone number; nil when unknown or deleted.
+    func find(phone: String) async throws -> UserRecord?
     /// Applies `changes`; throws `.notFound` for unknown or deleted users, `.conflict` for taken email/phone.
     func update(id: UUID, changes: UserChanges, now: Date) async throws -> UserRecord
     func setRole(id: UUID, role: Role, now: Date) async throws -> UserRecord
@@ -89,6 +91,14 @@ public struct SQLUserRepository: UserRepository {
         try await database.withConnection { sql in
             try await sql.raw(
                 "SELECT \(unsafeRaw: Self.columns) FROM users u WHERE u.email = \(bind: email) AND u.deleted_at IS NULL"
+            ).first().map(Self.decode)
+        }
+    }
+
+    public func find(phone: String) async throws -> UserRecord? {
+        try await database.withConnection { sql in
+            try await sql.raw(
+                "SELECT \(unsafeRaw: Self.columns) FROM users u WHERE u.phone_number = \(bind: phone) AND u.deleted_at IS NULL"
             ).first().map(Self.decode)
         }
     }

@@ -18,6 +18,9 @@ struct AuthController {
         signedIn.get("sessions", use: sessions)
         signedIn.delete("sessions/{session_id}", use: revokeSession)
         group.post("mfa/verify", use: verifyMFA)
+        group.post("phone/request", use: requestPhoneCode)
+        group.post("phone/resend", use: requestPhoneCode)
+        group.post("phone/verify", use: verifyPhoneCode)
         signedIn.get("mfa", use: mfaStatus)
         signedIn.post("mfa/totp/enroll", use: enrollTOTP)
         signedIn.post("mfa/totp/confirm", use: confirmTOTP)
@@ -38,6 +41,19 @@ struct AuthController {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let credentials = try await request.decodeJSON(Credentials.self, context: context)
         switch try await auth.login(credentials, client: client(request, context), context: context) {
+        case .signedIn(let tokens): return try tokens.response(from: request, context: context)
+        case .challenge(let challenge): return try challenge.response(from: request, context: context)
+        }
+    }
+
+    @Sendable func requestPhoneCode(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<PhoneCodeSent> {
+        let body = try await request.decodeJSON(PhoneRequest.self, context: context)
+        return EditedResponse(status: .accepted, response: try await auth.requestPhoneCode(body, client: client(request, context), context: context))
+    }
+
+    @Sendable func verifyPhoneCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(PhoneVerifyRequest.self, context: context)
+        switch try await auth.verifyPhoneCode(body, client: client(request, context), context: context) {
         case .signedIn(let tokens): return try tokens.response(from: request, context: context)
         case .challenge(let challenge): return try challenge.response(from: request, context: context)
         }

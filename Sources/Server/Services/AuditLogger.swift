@@ -49,6 +49,8 @@ enum AuditAction {
     static let mfaEnable = "auth.mfa_enable"
     static let mfaDisable = "auth.mfa_disable"
     static let mfaVerify = "auth.mfa_verify"
+    static let phoneCode = "auth.phone_code_sent"
+    static let phoneVerify = "auth.phone_verify"
     static let userUpdate = "user.update"
     static let userDelete = "user.delete"
     static let userCreate = "user.create"

@@ -17,6 +17,8 @@ public struct AuthService: Sendable {
     var mfa: (any MFARepository)? = nil
     /// Seals second-factor secrets at rest.
     var secrets: SecretBox? = nil
+    /// Sends phone sign-in codes; nil: phone sign-in is off.
+    var sms: (any SMSSender)? = nil
 
     /// Client details recorded on a new session.
     struct ClientInfo {
