@@ -174,6 +174,33 @@ extension APIClient {
         return result
     }
 
+    // MARK: - Phone sign-in
+
+    /// Texts a 6-digit code to `phone` (E.164; a resend replaces the previous code).
+    @discardableResult
+    public func requestPhoneCode(_ phone: String) async throws -> PhoneCodeSent {
+        try await send(.POST, "/api/v1/auth/phone/request", body: PhoneRequest(phone: phone), authenticated: false)
+    }
+
+    /// Signs in with the texted code (creating the account on first use). Throws `APIError.mfaRequired` for an
+    /// account with an authenticator.
+    @discardableResult
+    public func verifyPhoneCode(_ phone: String, code: String) async throws -> AuthResponse {
+        let data = try await perform(
+            .POST, "/api/v1/auth/phone/verify", query: [:], body: try JSONEncoder.spendSense.encode(PhoneVerifyRequest(phone: phone, code: code)),
+            contentType: "application/json", authenticated: false)
+        if let challenge = try? JSONDecoder.spendSense.decode(MFAChallenge.self, from: data), challenge.mfaRequired {
+            throw APIError.mfaRequired(challengeID: challenge.challengeID)
+        }
+        do {
+            let response = try JSONDecoder.spendSense.decode(AuthResponse.self, from: data)
+            await tokens.set(.init(accessToken: response.accessToken, refreshToken: response.refreshToken))
+            return response
+        } catch {
+            throw APIError.decoding(String(describing: error))
+        }
+    }
+
     // MARK: - Second factor
 
     public func mfaStatus() async throws -> MFAStatus {

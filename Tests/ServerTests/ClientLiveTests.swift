@@ -216,6 +216,19 @@ struct ClientLiveTests {
         }
     }
 
+    @Test("phone sign-in through the client, reading the code from the development outbox")
+    func phone() async throws {
+        try await withApp(.sqlite, .live) { dependencies, testClient in
+            let client = APIClient(baseURL: URL(string: "http://127.0.0.1:\(try #require(testClient.port))")!)
+            #expect(try await client.requestPhoneCode("+44 7700 900123").phone == "+447700900123")
+            let body = try #require(dependencies.outbox?.list(to: "+447700900123").first?.body)
+            let code = String(body.split(whereSeparator: { !$0.isNumber }).first { $0.count == 6 } ?? "")
+            let response = try await client.verifyPhoneCode("+447700900123", code: code)
+            #expect(response.isNewUser == true)
+            #expect(try await client.me().phoneNumber == "+447700900123")
+        }
+    }
+
     @Test("an unreachable server is a transport error, not a crash")
     func unreachable() async throws {
         let client = APIClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(2))
