@@ -107,13 +107,11 @@ struct PhoneAuthTests {
         #expect(headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=") == true)
     }
 
-    /// Opt-in (`SPENDSENSE_TEST_MOTO=1`) and NOT passing yet: on this machine the test process hangs after starting
-    /// moto_server (moto itself accepts a hand-made Publish with curl). Left off so `make test` stays green; see the
-    /// issue note.
-    @Test("SNS Publish is accepted by a local SNS (moto_server)", .enabled(if: ProcessInfo.processInfo.environment["SPENDSENSE_TEST_MOTO"] == "1"))
+    @Test("SNS Publish is accepted by a local SNS (moto_server), which records the text")
     func snsPublish() async throws {
         guard let moto = await MotoServer.start() else {
-            Issue.record("moto_server is not installed or did not start (pip install 'moto[server]')")
+            // CI installs moto (.ci/run) and must run this; elsewhere it needs `pip install 'moto[server]'`.
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("moto_server is not installed or did not start") }
             return
         }
         defer { moto.stop() }
@@ -170,8 +168,8 @@ final class MotoServer: @unchecked Sendable {
         }
     }
 
+    /// A signal only: `waitUntilExit` spins a run loop, which never returned on a task's thread (the test hung).
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        kill(process.processIdentifier, SIGKILL)
     }
 }
