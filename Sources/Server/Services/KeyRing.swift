@@ -76,13 +76,19 @@ public struct KeyRing: Sendable {
 
     /// The key id the server publishes for a PEM: the first 8 bytes of SHA-256 over modulus and exponent, in hex.
     public static func kid(pem: String) throws -> String {
-        let key: JWTKit.Insecure.RSA.PrivateKey
+        let primitives = try privateKey(pem: pem).publicKey.getKeyPrimitives()
+        return kid(modulus: primitives.modulus, exponent: primitives.publicExponent)
+    }
+
+    static func kid(modulus: some DataProtocol, exponent: some DataProtocol) -> String {
+        SHA256.hash(data: Data(modulus) + Data(exponent)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func privateKey(pem: String) throws -> JWTKit.Insecure.RSA.PrivateKey {
         do {
-            key = try JWTKit.Insecure.RSA.PrivateKey(pem: pem)
+            return try JWTKit.Insecure.RSA.PrivateKey(pem: pem)
         } catch {
             throw ConfigurationError("a JWT key is not an RSA private key in PEM form")
         }
-        let primitives = try key.publicKey.getKeyPrimitives()
-        return SHA256.hash(data: primitives.modulus + primitives.publicExponent).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -89,14 +89,9 @@ public struct TokenService: Sendable {
         var jwks: [PublicJWK] = []
         var first: JWKIdentifier?
         for pem in privateKeyPEMs {
-            let key: JWTKit.Insecure.RSA.PrivateKey
-            do {
-                key = try JWTKit.Insecure.RSA.PrivateKey(pem: pem)
-            } catch {
-                throw ConfigurationError("a JWT key is not an RSA private key in PEM form")
-            }
+            let key = try KeyRing.privateKey(pem: pem)
             let primitives = try key.publicKey.getKeyPrimitives()
-            let kidText = try KeyRing.kid(pem: pem)
+            let kidText = KeyRing.kid(modulus: primitives.modulus, exponent: primitives.publicExponent)
             let kid = JWKIdentifier(string: kidText)
             await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
             first = first ?? kid
