@@ -42,13 +42,19 @@ struct AppState: Equatable {
         /// Set when the password was right and the account asks for an authenticator code.
         var challengeID: String?
         var code = TextField(label: "Code")
+        /// Sign in with a phone number and a texted code instead of email and password (Ctrl-P).
+        var usePhone = false
+        var phone = TextField(label: "Phone")
+        /// The number a code was texted to (then the form asks for it).
+        var codeSentTo: String?
 
-        var fields: [TextField] { [server, email, password] }
+        var fields: [TextField] { usePhone ? [server, phone] : [server, email, password] }
 
         mutating func withFocused(_ change: (inout TextField) -> Void) {
-            switch focus {
-            case 0: change(&server)
-            case 1: change(&email)
+            switch (focus, usePhone) {
+            case (0, _): change(&server)
+            case (_, true): change(&phone)
+            case (1, false): change(&email)
             default: change(&password)
             }
         }
@@ -401,6 +407,8 @@ enum Action: Equatable {
     case signInFailed(String)
     /// The password was right; the account wants an authenticator code.
     case mfaRequired(challengeID: String)
+    /// A sign-in code was texted to this (normalized) number.
+    case phoneCodeSent(String)
     case meLoaded(User)
     case meFailed(String, signedOut: Bool)
     case signedOut
@@ -454,6 +462,8 @@ struct MineBundle: Equatable {
 enum Effect: Equatable {
     case signIn(server: String, email: String, password: String)
     case verifyMFA(server: String, challengeID: String, code: String)
+    case requestPhoneCode(server: String, phone: String)
+    case verifyPhoneCode(server: String, phone: String, code: String)
     case loadMe
     case signOut
     case loadQueue(ReviewQueueQuery)

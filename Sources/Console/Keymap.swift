@@ -2,7 +2,7 @@ import TerminalUI
 
 /// Commands of the screens, bound to keys in `Keymap`.
 enum LoginCommand: Equatable, Sendable {
-    case nextField, previousField, submit, quit, help
+    case nextField, previousField, submit, quit, help, phone
 }
 
 /// Keys every signed-in screen shares.
@@ -47,6 +47,7 @@ enum Keymap {
             KeyBinding([.enter], "Sign in (or go to the next empty field)", .submit, hint: "sign in"),
             KeyBinding([.tab, .down], "Next field", .nextField, hint: "next field"),
             KeyBinding([.backTab, .up], "Previous field", .previousField),
+            KeyBinding([.ctrl("p")], "Switch between email + password and phone + texted code", .phone, hint: "phone/email"),
             KeyBinding([.function(1)], "Help: every key of this screen", .help, hint: "help"),
             KeyBinding([.escape, .ctrl("c")], "Quit", .quit, hint: "quit"),
         ])

@@ -19,13 +19,20 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.login.password = TextField(label: "Password", isSecret: true)
         state.login.error = nil
         state.login.challengeID = nil
+        state.login.codeSentTo = nil
         state.login.code = TextField(label: "Code")
         state.toast = .init(text: "Signed in as \(user.email ?? user.id.uuidString)", isError: false)
         return navigate(&state, to: state.homePage)
     case .signInFailed(let message):
         state.busy = nil
         state.login.error = message
-        if state.login.challengeID != nil { state.login.code = TextField(label: "Code") }
+        if state.login.challengeID != nil || state.login.codeSentTo != nil { state.login.code = TextField(label: "Code") }
+        return []
+    case .phoneCodeSent(let phone):
+        state.busy = nil
+        state.login.codeSentTo = phone
+        state.login.code = TextField(label: "Code")
+        state.login.error = nil
         return []
     case .mfaRequired(let challengeID):
         state.busy = nil
@@ -425,7 +432,32 @@ private func globalCommand(_ state: inout AppState, _ command: GlobalCommand) ->
     return []
 }
 
+/// A six-digit code field: digits only, at most six.
+private func editCode(_ field: inout TextField, _ key: Key) {
+    if case .char(let character) = key, !character.isNumber { return }
+    if field.text.count < 6 || key == .backspace || key == .delete || key == .left || key == .right { field.handle(key) }
+}
+
 private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    // Phone sign-in, second step: the texted code.
+    if let phone = state.login.codeSentTo, state.login.challengeID == nil {
+        switch key {
+        case .escape:
+            state.login.codeSentTo = nil
+            state.login.error = "Sign-in cancelled"
+        case .enter:
+            let code = state.login.code.text
+            guard code.count == 6, state.busy == nil else {
+                state.login.error = "Enter the 6-digit code from the text message"
+                return []
+            }
+            state.busy = "Checking the code…"
+            return [.verifyPhoneCode(server: state.login.server.text.trimmingCharacters(in: .whitespaces), phone: phone, code: code)]
+        default:
+            editCode(&state.login.code, key)
+        }
+        return []
+    }
     // The second step: only the authenticator code.
     if let challengeID = state.login.challengeID {
         switch key {
@@ -443,10 +475,8 @@ private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.login.error = nil
             state.busy = "Checking the code…"
             return [.verifyMFA(server: state.login.server.text.trimmingCharacters(in: .whitespaces), challengeID: challengeID, code: code)]
-        case .char(let character) where !character.isNumber:
-            return []
         default:
-            if state.login.code.text.count < 6 || key == .backspace || key == .delete { state.login.code.handle(key) }
+            editCode(&state.login.code, key)
         }
         return []
     }
@@ -454,11 +484,16 @@ private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.login.withFocused { $0.handle(key) }
         return []
     }
+    let fieldCount = state.login.usePhone ? 2 : 3
     switch command {
+    case .phone:
+        state.login.usePhone.toggle()
+        state.login.focus = 1
+        state.login.error = nil
     case .nextField:
-        state.login.focus = (state.login.focus + 1) % 3
+        state.login.focus = (state.login.focus + 1) % fieldCount
     case .previousField:
-        state.login.focus = (state.login.focus + 2) % 3
+        state.login.focus = (state.login.focus + fieldCount - 1) % fieldCount
     case .help:
         state.showHelp = true
     case .quit:
@@ -472,6 +507,17 @@ private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.login.focus = 0
             state.login.error = "Server must be a URL such as http://127.0.0.1:8000"
             return []
+        }
+        if state.login.usePhone {
+            let phone = state.login.phone.text.trimmingCharacters(in: .whitespaces)
+            guard PhoneNumber.normalize(phone) != nil else {
+                state.login.focus = 1
+                state.login.error = "Phone numbers start with + and the country code, e.g. +15551234567"
+                return []
+            }
+            state.login.error = nil
+            state.busy = "Texting a code…"
+            return [.requestPhoneCode(server: server, phone: phone)]
         }
         if email.isEmpty {
             state.login.focus = 1

@@ -139,6 +139,34 @@ final class LiveEffects: EffectRunner {
                 return .signInFailed(String(describing: error))
             }
         }
+        if case .requestPhoneCode(let server, let phone) = effect {
+            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
+            let client = APIClient(baseURL: url)
+            do {
+                let sent = try await client.requestPhoneCode(phone)
+                pendingSignIn.withLock { $0 = (client, sent.phone) }
+                return .phoneCodeSent(sent.phone)
+            } catch let error as APIError {
+                return .signInFailed(Self.message(for: error))
+            } catch {
+                return .signInFailed(String(describing: error))
+            }
+        }
+        if case .verifyPhoneCode(let server, let phone, let code) = effect {
+            guard let (client, _) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Request a new code") }
+            do {
+                let response = try await client.verifyPhoneCode(phone, code: code)
+                pendingSignIn.withLock { $0 = nil }
+                return await finishSignIn(client, server: server, email: response.email ?? phone)
+            } catch APIError.mfaRequired(let challengeID) {
+                return .mfaRequired(challengeID: challengeID)
+            } catch let error as APIError {
+                if error.code == "CODE_EXPIRED" { return .signInFailed("That code has expired or was used up; press Esc and ask for a new one") }
+                return .signInFailed(error.status == 401 ? "That code is not right" : Self.message(for: error))
+            } catch {
+                return .signInFailed(String(describing: error))
+            }
+        }
         if case .verifyMFA(let server, let challengeID, let code) = effect {
             guard let (client, email) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
             do {
@@ -255,7 +283,7 @@ final class LiveEffects: EffectRunner {
             }
             if case .sessionEnded = result { credentials?.clearTokens() }
             return result
-        case .signIn, .signOut, .upload, .verifyMFA:
+        case .signIn, .signOut, .upload, .verifyMFA, .requestPhoneCode, .verifyPhoneCode:
             return nil
         }
     }

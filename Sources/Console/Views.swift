@@ -113,6 +113,13 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
         }
         return
     }
+    if let phone = state.login.codeSentTo, state.login.challengeID == nil {
+        canvas.put("We texted a 6-digit code to \(phone).", x: x + 2, y: y + 2, style: theme.text, maxWidth: boxWidth - 4)
+        canvas.put("It expires in 10 minutes.", x: x + 2, y: y + 3, style: theme.muted, maxWidth: boxWidth - 4)
+        state.login.code.draw(into: &canvas, x: x + 2, y: y + 5, labelWidth: labelWidth, fieldWidth: 10, focused: true, theme: theme)
+        canvas.put(state.login.error ?? "Enter signs in · Esc starts over", x: x + 2, y: y + 8, style: state.login.error == nil ? theme.muted : theme.error, maxWidth: boxWidth - 4)
+        return
+    }
     for (index, field) in state.login.fields.enumerated() {
         field.draw(
             into: &canvas, x: x + 2, y: y + 2 + index * 2, labelWidth: labelWidth, fieldWidth: fieldWidth,
@@ -123,7 +130,9 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
             canvas.put(line, x: x + 2, y: y + 8 + offset, style: theme.error)
         }
     } else {
-        canvas.put("Enter signs in · Tab moves between fields", x: x + 2, y: y + 8, style: theme.muted, maxWidth: boxWidth - 4)
+        canvas.put(
+            state.login.usePhone ? "Enter texts you a code · Ctrl-P: email and password instead" : "Enter signs in · Tab moves between fields · Ctrl-P: phone",
+            x: x + 2, y: y + 8, style: theme.muted, maxWidth: boxWidth - 4)
     }
 }
 

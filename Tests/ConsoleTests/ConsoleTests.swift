@@ -99,6 +99,29 @@ struct ConsoleStateTests {
         #expect(state.page == .queue && state.login.challengeID == nil)
     }
 
+    @Test("phone sign-in: Ctrl-P switches the form, a number gets a texted code, the code signs in")
+    func phoneSignIn() {
+        var state = AppState(server: "http://x")
+        _ = reduce(&state, .key(.ctrl("p")))
+        #expect(state.login.usePhone && state.login.fields.map(\.label) == ["Server", "Phone"])
+        type("555 0102", into: &state)
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        #expect(state.login.error?.contains("country code") == true)
+        _ = reduce(&state, .key(.ctrl("u")))
+        type("+1 555 010 2030", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.requestPhoneCode(server: "http://x", phone: "+1 555 010 2030")])
+        _ = reduce(&state, .phoneCodeSent("+15550102030"))
+        #expect(render(&state, width: 80, height: 24, theme: theme).text.contains("We texted a 6-digit code to +15550102030."))
+        type("98a7654", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.verifyPhoneCode(server: "http://x", phone: "+15550102030", code: "987654")])
+        _ = reduce(&state, .signInFailed("That code is not right"))
+        #expect(state.login.code.text.isEmpty && state.login.codeSentTo == "+15550102030")
+        _ = reduce(&state, .key(.escape))
+        #expect(state.login.codeSentTo == nil && !state.shouldQuit)
+        _ = reduce(&state, .signedIn(Fixture.plainUser, server: "http://x"))
+        #expect(state.page == .me)
+    }
+
     @Test("a bad server URL is caught before any request")
     func badServer() {
         var state = AppState(server: "not a url", email: "a@b.co")

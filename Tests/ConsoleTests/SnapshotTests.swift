@@ -44,6 +44,10 @@ struct SnapshotTests {
         _ = reduce(&code, .mfaRequired(challengeID: "c"))
         type("12", into: &code)
         result.append(("login-code", code))
+        var phone = AppState(server: "http://127.0.0.1:8000")
+        _ = reduce(&phone, .key(.ctrl("p")))
+        _ = reduce(&phone, .phoneCodeSent("+15550102030"))
+        result.append(("login-phone-code", phone))
 
         var queue = Fixture.loadedState(ascii: ascii)
         _ = reduce(&queue, .key(.char("j")))
