@@ -65,7 +65,7 @@ public struct ServerConfiguration: Sendable {
         corsOrigins: [String] = [], jwtPrivateKeyFiles: [String] = [], jwtIssuer: String = "spendsense",
         accessTokenLifetime: TimeInterval = 3600, refreshTokenLifetime: TimeInterval = 30 * 86400,
         loginFailureLimit: Int = 5, loginFailureWindow: TimeInterval = 3600,
-        registrationLimit: Int = 20, registrationWindow: TimeInterval = 3600,
+        registrationLimit: Int = 5, registrationWindow: TimeInterval = 3600,
         trustForwardedFor: Bool = false, maxDatabaseConnections: Int = 8
     ) {
         self.host = host
@@ -93,9 +93,10 @@ public struct ServerConfiguration: Sendable {
     public static func testing(database: DatabaseLocation = .sqliteMemory) -> ServerConfiguration {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("spendsense-test-\(UUID().uuidString)")
+        // Tests register many accounts from one address; the registration limit has its own test.
         return ServerConfiguration(
             port: 0, dataDirectory: directory, database: database, logLevel: .warning, bcryptCost: 4,
-            corsOrigins: ["http://localhost:3000"]
+            corsOrigins: ["http://localhost:3000"], registrationLimit: 1000
         )
     }
 }

@@ -78,7 +78,7 @@ struct CommonOptions: ParsableArguments {
             refreshTokenLifetime: TimeInterval(try integer("REFRESH_TOKEN_TTL_SECONDS", default: 30 * 86400)),
             loginFailureLimit: try integer("LOGIN_FAILURE_LIMIT", default: 5),
             loginFailureWindow: TimeInterval(try integer("LOGIN_FAILURE_WINDOW_SECONDS", default: 3600)),
-            registrationLimit: try integer("REGISTRATION_LIMIT", default: 20),
+            registrationLimit: try integer("REGISTRATION_LIMIT", default: 5),
             registrationWindow: TimeInterval(try integer("REGISTRATION_WINDOW_SECONDS", default: 3600)),
             trustForwardedFor: env["TRUST_FORWARDED_FOR"] == "1" || env["TRUST_FORWARDED_FOR"] == "true",
             maxDatabaseConnections: try integer("DATABASE_MAX_CONNECTIONS", default: 8)

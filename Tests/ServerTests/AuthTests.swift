@@ -310,3 +310,16 @@ struct APIRateLimitTests {
         }
     }
 }
+
+@Suite("Registration limit")
+struct RegistrationLimitTests {
+    @Test("five registrations per address per hour, then 429 with Retry-After")
+    func limit() async throws {
+        try await withApp(configure: { $0.registrationLimit = 5 }) { _, client in
+            for n in 0..<5 { _ = try await client.register("reg\(n)@example.com") }
+            let refused = try await client.call(.post, "/api/v1/auth/register", json: Credentials(email: "reg5@example.com", password: "Correct-horse-9!"))
+            #expect(refused.status == .tooManyRequests)
+            #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 > 0)
+        }
+    }
+}
