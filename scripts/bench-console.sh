@@ -12,19 +12,8 @@ ui=$("$BIN/spendsense" bench-ui)
 echo "$ui"
 value() { echo "$ui" | awk -F'\t' -v k="$1" '$1==k {print $2}'; }
 
-data=$(mktemp -d)
 session="spendsense-bench-$$"
-server_pid=""
-cleanup() {
-  tmux kill-session -t "$session" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
-"$BIN/spendsense" demo --headless --data-dir "$data/demo" > "$data/url" 2>/dev/null &
-server_pid=$!
-for _ in $(seq 1 600); do [ -s "$data/url" ] && break; sleep 0.2; done
-url=$(head -1 "$data/url")
+source scripts/demo-server.sh
 
 first_frames=() queue_shown=()
 for run in 1 2 3 4 5; do

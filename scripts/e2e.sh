@@ -8,15 +8,9 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.build/debug}
 command -v tmux >/dev/null || { echo "e2e: tmux is not installed; skipped"; exit 0; }
 
-data=$(mktemp -d)
 session="spendsense-e2e-$$"
-server_pid=""
-cleanup() {
-  tmux kill-session -t "$session" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
+# A real server with demo data: $url, $server_pid, $data.
+source scripts/demo-server.sh
 fail() {
   echo "e2e FAILED: $*" >&2
   echo "--- screen ---" >&2
@@ -36,12 +30,6 @@ wait_for() {  # text [seconds]
 }
 keys() { tmux send-keys -t "$session" "$@"; sleep 0.15; }
 
-# A real server with demo data (headless: no console; it prints its URL).
-"$BIN/spendsense" demo --headless --data-dir "$data/demo" > "$data/url" 2> "$data/demo.err" &
-server_pid=$!
-for _ in $(seq 1 300); do [ -s "$data/url" ] && break; sleep 0.2; done
-url=$(head -1 "$data/url")
-[ -n "$url" ] || { cat "$data/demo.err" >&2; fail "the demo server did not start"; }
 echo "e2e: server at $url"
 
 # The CLI reads the server's state with its own session.

@@ -11,19 +11,7 @@ mkdir -p screenshots
 rm -f screenshots/home.png  # the pre-queue home screen no longer exists
 session=spendsense-shots
 cols=120 rows=34
-data=$(mktemp -d)
-server_pid=""
-cleanup() {
-  tmux kill-session -t "$session" 2>/dev/null || true
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
-
-"$BIN/spendsense" demo --headless --data-dir "$data/demo" > "$data/url" 2>/dev/null &
-server_pid=$!
-for _ in $(seq 1 600); do [ -s "$data/url" ] && break; sleep 0.2; done
-url=$(head -1 "$data/url")
+source scripts/demo-server.sh
 
 wait_for() {
   for _ in $(seq 1 300); do

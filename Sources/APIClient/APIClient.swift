@@ -44,6 +44,11 @@ public struct APIClient: Sendable {
         let data = try await perform(
             .POST, "/api/v1/auth/login", query: [:], body: try JSONEncoder.spendSense.encode(Credentials(email: email, password: password)),
             contentType: "application/json", authenticated: false, extraHeaders: deviceName.map { ["X-Device-Name": $0] } ?? [:])
+        return try await signedIn(data)
+    }
+
+    /// A sign-in answer: tokens (stored), or a second-factor challenge (thrown as `APIError.mfaRequired`).
+    func signedIn(_ data: Data) async throws -> AuthResponse {
         if let challenge = try? JSONDecoder.spendSense.decode(MFAChallenge.self, from: data), challenge.mfaRequired {
             throw APIError.mfaRequired(challengeID: challenge.challengeID)
         }

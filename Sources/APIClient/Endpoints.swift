@@ -189,16 +189,7 @@ extension APIClient {
         let data = try await perform(
             .POST, "/api/v1/auth/phone/verify", query: [:], body: try JSONEncoder.spendSense.encode(PhoneVerifyRequest(phone: phone, code: code)),
             contentType: "application/json", authenticated: false)
-        if let challenge = try? JSONDecoder.spendSense.decode(MFAChallenge.self, from: data), challenge.mfaRequired {
-            throw APIError.mfaRequired(challengeID: challenge.challengeID)
-        }
-        do {
-            let response = try JSONDecoder.spendSense.decode(AuthResponse.self, from: data)
-            await tokens.set(.init(accessToken: response.accessToken, refreshToken: response.refreshToken))
-            return response
-        } catch {
-            throw APIError.decoding(String(describing: error))
-        }
+        return try await signedIn(data)
     }
 
     // MARK: - Second factor

@@ -14,6 +14,9 @@ public protocol KeyValueStore: Sendable {
     /// Adds `by` to the integer at `key` (0 when missing) and returns the new value.
     /// The TTL is set when the key is created and left alone afterwards (a fixed window).
     func increment(_ key: String, by: Int, ttl: TimeInterval) async throws -> Int
+    /// `increment` by one and the seconds left in the key's window, in one round trip (rate limits call this on
+    /// every request).
+    func hit(_ key: String, window: TimeInterval) async throws -> (count: Int, expiresIn: TimeInterval)
     /// Seconds until `key` expires; nil when missing or without expiry.
     func ttl(_ key: String) async throws -> TimeInterval?
     /// True when the store answers.
@@ -63,6 +66,11 @@ public actor MemoryKeyValueStore: KeyValueStore {
         values[key] = (String(by), now().addingTimeInterval(ttl))
         noteWrite()
         return by
+    }
+
+    public func hit(_ key: String, window: TimeInterval) -> (count: Int, expiresIn: TimeInterval) {
+        let count = increment(key, by: 1, ttl: window)
+        return (count, ttl(key) ?? window)
     }
 
     public func ttl(_ key: String) -> TimeInterval? {

@@ -38,12 +38,9 @@ struct AuthController {
         return EditedResponse(status: .created, response: response)
     }
 
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> AuthService.LoginOutcome {
         let credentials = try await request.decodeJSON(Credentials.self, context: context)
-        switch try await auth.login(credentials, client: client(request, context), context: context) {
-        case .signedIn(let tokens): return try tokens.response(from: request, context: context)
-        case .challenge(let challenge): return try challenge.response(from: request, context: context)
-        }
+        return try await auth.login(credentials, client: client(request, context), context: context)
     }
 
     @Sendable func requestPhoneCode(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<PhoneCodeSent> {
@@ -51,12 +48,9 @@ struct AuthController {
         return EditedResponse(status: .accepted, response: try await auth.requestPhoneCode(body, client: client(request, context), context: context))
     }
 
-    @Sendable func verifyPhoneCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func verifyPhoneCode(_ request: Request, context: AppRequestContext) async throws -> AuthService.LoginOutcome {
         let body = try await request.decodeJSON(PhoneVerifyRequest.self, context: context)
-        switch try await auth.verifyPhoneCode(body, client: client(request, context), context: context) {
-        case .signedIn(let tokens): return try tokens.response(from: request, context: context)
-        case .challenge(let challenge): return try challenge.response(from: request, context: context)
-        }
+        return try await auth.verifyPhoneCode(body, client: client(request, context), context: context)
     }
 
     @Sendable func verifyMFA(_ request: Request, context: AppRequestContext) async throws -> AuthResponse {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Logging
 import Models
 import Storage
@@ -69,10 +70,20 @@ public struct AuthService: Sendable {
         return try await openSession(for: user, client: client)
     }
 
+    /// Short-lived sign-in state (codes, challenges): the store the rate limits count in.
+    var keyValue: any KeyValueStore { limiter.store }
+
     /// Tokens, or (for an account with an authenticator) a challenge to answer with a code.
-    enum LoginOutcome {
+    enum LoginOutcome: ResponseGenerator {
         case signedIn(AuthResponse)
         case challenge(MFAChallenge)
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            switch self {
+            case .signedIn(let tokens): try tokens.response(from: request, context: context)
+            case .challenge(let challenge): try challenge.response(from: request, context: context)
+            }
+        }
     }
 
     func login(_ credentials: Credentials, client: ClientInfo, context: AppRequestContext) async throws -> LoginOutcome {

@@ -31,8 +31,6 @@ extension AuthService {
     static let challengeAttempts = 5
     static let secretAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
-    private var store: any KeyValueStore { limiter.store }
-
     private func requireMFA() throws -> (any MFARepository, SecretBox) {
         guard let mfa, let secrets else { throw AppError(.notFound, code: ErrorCode.notFound, "Two-factor sign-in is not available on this server") }
         return (mfa, secrets)
@@ -108,7 +106,7 @@ extension AuthService {
         let id = UUID().uuidString.lowercased()
         let value = [user.id.uuidString.lowercased(), client.userAgent ?? "", client.ip ?? "", client.deviceName ?? ""]
             .map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
-        try await store.set("mfa-challenge:\(id)", value: value, ttl: Self.challengeLifetime)
+        try await keyValue.set("mfa-challenge:\(id)", value: value, ttl: Self.challengeLifetime)
         return MFAChallenge(challengeID: id, expiresIn: Int(Self.challengeLifetime))
     }
 
@@ -116,25 +114,25 @@ extension AuthService {
     func verifyChallenge(_ request: MFAVerifyRequest, context: AppRequestContext) async throws -> AuthResponse {
         let (mfa, secrets) = try requireMFA()
         let key = "mfa-challenge:\(request.challengeID.lowercased())"
-        guard let value = try await store.get(key) else {
+        guard let value = try await keyValue.get(key) else {
             throw AppError.unauthorized("The sign-in challenge is unknown or expired; sign in again", code: ErrorCode.invalidToken)
         }
         let parts = value.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 4, let userID = UUID(uuidString: parts[0]), let user = try await users.find(id: userID),
             let record = try await mfa.totp(userID: userID), record.isConfirmed
         else {
-            try await store.delete(key)
+            try await keyValue.delete(key)
             throw AppError.unauthorized("The sign-in challenge is no longer valid; sign in again", code: ErrorCode.invalidToken)
         }
         guard let step = Self.matchingStep(code: request.code, secret: try secrets.open(record.sealedSecret), now: Date()),
             try await mfa.useStep(userID: userID, step: step)
         else {
-            let attempts = try await store.increment("mfa-attempts:\(request.challengeID.lowercased())", by: 1, ttl: Self.challengeLifetime)
+            let attempts = try await keyValue.increment("mfa-attempts:\(request.challengeID.lowercased())", by: 1, ttl: Self.challengeLifetime)
             await audit.record(AuditAction.mfaVerify, outcome: "failure", actor: userID, context: context)
-            if attempts >= Self.challengeAttempts { try await store.delete(key) }
+            if attempts >= Self.challengeAttempts { try await keyValue.delete(key) }
             throw AppError.unauthorized("That code is not right", code: ErrorCode.invalidCredentials)
         }
-        try await store.delete(key)
+        try await keyValue.delete(key)
         guard !user.user.isLocked, user.deletedAt == nil else {
             throw AppError(.forbidden, code: ErrorCode.accountLocked, "This account is locked; contact an administrator")
         }

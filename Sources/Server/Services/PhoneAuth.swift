@@ -12,8 +12,6 @@ extension AuthService {
     static let phoneCodeLifetime: TimeInterval = 600
     static let phoneCodeAttempts = 3
 
-    private var kv: any KeyValueStore { limiter.store }
-
     private func requireSMS() throws -> any SMSSender {
         guard let sms else { throw AppError(.notFound, code: ErrorCode.notFound, "Phone sign-in is not available on this server") }
         return sms
@@ -38,12 +36,12 @@ extension AuthService {
         try await limiter.consume("sms-day:\(phone)", limit: configuration.smsPerDay, window: 86_400, message: "Too many codes sent to this number today")
         var generator = SystemRandomNumberGenerator()
         let code = String(format: "%06d", Int(generator.next(upperBound: UInt32(1_000_000))))
-        try await kv.set("phone-code:\(phone)", value: Self.codeHash(phone, code), ttl: Self.phoneCodeLifetime)
-        try await kv.delete("phone-attempts:\(phone)")
+        try await keyValue.set("phone-code:\(phone)", value: Self.codeHash(phone, code), ttl: Self.phoneCodeLifetime)
+        try await keyValue.delete("phone-attempts:\(phone)")
         do {
             try await sms.send(to: phone, body: "Your SpendSense code is \(code). It expires in 10 minutes. Do not share it.")
         } catch {
-            try? await kv.delete("phone-code:\(phone)")
+            try? await keyValue.delete("phone-code:\(phone)")
             context.logger.error("sms send failed", metadata: ["error": "\(error)"])
             throw AppError(.serviceUnavailable, code: ErrorCode.serviceUnavailable, "The text message could not be sent; try again shortly")
         }
@@ -56,20 +54,20 @@ extension AuthService {
     func verifyPhoneCode(_ request: PhoneVerifyRequest, client: ClientInfo, context: AppRequestContext) async throws -> LoginOutcome {
         _ = try requireSMS()
         let phone = try Self.normalizedPhone(request.phone)
-        guard let stored = try await kv.get("phone-code:\(phone)") else {
+        guard let stored = try await keyValue.get("phone-code:\(phone)") else {
             throw AppError.unauthorized("No valid code for this number; request a new one", code: ErrorCode.codeExpired)
         }
         let digits = request.code.filter(\.isNumber)
         guard digits.count == 6, Self.codeHash(phone, digits) == stored else {
-            let attempts = try await kv.increment("phone-attempts:\(phone)", by: 1, ttl: Self.phoneCodeLifetime)
+            let attempts = try await keyValue.increment("phone-attempts:\(phone)", by: 1, ttl: Self.phoneCodeLifetime)
             await audit.record(AuditAction.phoneVerify, outcome: "failure", actor: nil, targetType: "phone", targetID: PhoneNumber.masked(phone), context: context)
             if attempts >= Self.phoneCodeAttempts {
-                try await kv.delete("phone-code:\(phone)")
+                try await keyValue.delete("phone-code:\(phone)")
                 throw AppError.unauthorized("Too many wrong codes; request a new one", code: ErrorCode.codeExpired)
             }
             throw AppError.unauthorized("That code is not right", code: ErrorCode.invalidCredentials)
         }
-        try await kv.delete("phone-code:\(phone)")
+        try await keyValue.delete("phone-code:\(phone)")
         var isNew = false
         var user = try await users.find(phone: phone)
         if user == nil {

@@ -28,21 +28,21 @@ public struct RateLimiter: Sendable {
         /// Seconds until the window starts over.
         var reset: Int
 
+        static let limitName = HTTPField.Name("X-RateLimit-Limit")!
+        static let remainingName = HTTPField.Name("X-RateLimit-Remaining")!
+        static let resetName = HTTPField.Name("X-RateLimit-Reset")!
+
         /// `X-RateLimit-Limit`, `-Remaining`, `-Reset`.
         var headers: HTTPFields {
-            [
-                HTTPField.Name("X-RateLimit-Limit")!: String(limit), HTTPField.Name("X-RateLimit-Remaining")!: String(remaining),
-                HTTPField.Name("X-RateLimit-Reset")!: String(reset),
-            ]
+            [Self.limitName: String(limit), Self.remainingName: String(remaining), Self.resetName: String(reset)]
         }
     }
 
     /// Counts one request against `key`; over `limit` it throws 429 with `Retry-After` and the `X-RateLimit-*`
     /// headers, otherwise returns the window for the response's headers.
     func take(_ key: String, limit: Int, window: TimeInterval, message: String) async throws -> Window {
-        let count = try await hit(key, window: window)
-        let reset = Int((try await store.ttl(key) ?? window).rounded(.up))
-        let state = Window(limit: limit, remaining: max(0, limit - count), reset: max(1, reset))
+        let (count, expiresIn) = try await store.hit(key, window: window)
+        let state = Window(limit: limit, remaining: max(0, limit - count), reset: max(1, Int(expiresIn.rounded(.up))))
         if count > limit {
             var error = AppError.rateLimited(retryAfter: state.reset, message)
             for field in state.headers { error.headers[field.name] = field.value }
@@ -53,10 +53,6 @@ public struct RateLimiter: Sendable {
 
     /// Counts one event and throws 429 when it goes over `limit`.
     func consume(_ key: String, limit: Int, window: TimeInterval, message: String) async throws {
-        let count = try await hit(key, window: window)
-        if count > limit {
-            let retry = try await store.ttl(key) ?? window
-            throw AppError.rateLimited(retryAfter: Int(retry.rounded(.up)), message)
-        }
+        _ = try await take(key, limit: limit, window: window, message: message)
     }
 }
