@@ -297,15 +297,20 @@ public struct PhoneCodeSent: Codable, Sendable, Equatable {
     }
 }
 
-/// A message in the development outbox (`GET /api/v1/dev/outbox`, development mode only).
+/// A message in the development outbox (`GET /api/v1/dev/outbox`, development mode only): a text or an email.
 public struct OutboxMessage: Codable, Sendable, Equatable {
     public var to: String
     public var body: String
     public var at: Date
+    /// `sms` or `email`.
+    public var channel: String?
+    public var subject: String?
 
-    public init(to: String, body: String, at: Date) {
+    public init(to: String, body: String, at: Date, channel: String = "sms", subject: String? = nil) {
         self.to = to
         self.body = body
         self.at = at
+        self.channel = channel
+        self.subject = subject
     }
 }

@@ -66,6 +66,26 @@ public enum ErrorCode {
     public static let mfaRequired = "MFA_REQUIRED"
     public static let emailTaken = "EMAIL_TAKEN"
     public static let phoneTaken = "PHONE_TAKEN"
+    /// The OAuth provider is not configured on this server.
+    public static let providerNotConfigured = "OAUTH_PROVIDER_NOT_CONFIGURED"
+    /// The OAuth `state` is unknown, expired, used, or for another provider.
+    public static let oauthStateInvalid = "OAUTH_STATE_INVALID"
+    /// The provider refused the code (used, expired, wrong verifier) or the sign-in was denied.
+    public static let oauthFailed = "OAUTH_FAILED"
+    /// The provider's identity token did not verify (signature, issuer, audience, expiry).
+    public static let idTokenInvalid = "OAUTH_ID_TOKEN_INVALID"
+    /// The provider could not be reached or answered nonsense.
+    public static let providerUnavailable = "OAUTH_PROVIDER_UNAVAILABLE"
+    /// The device sign-in handle is unknown or expired.
+    public static let pollExpired = "OAUTH_POLL_EXPIRED"
+    /// The account would be left with no way to sign in.
+    public static let lastSignInMethod = "LAST_SIGN_IN_METHOD"
+    /// The other account cannot be merged into this one (staff, locked).
+    public static let mergeRefused = "MERGE_REFUSED"
+    /// The account already has a different identity at this provider.
+    public static let identityTaken = "IDENTITY_TAKEN"
+    /// The password reset token is unknown, expired or used.
+    public static let resetTokenInvalid = "RESET_TOKEN_INVALID"
     public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"
     public static let unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     public static let rateLimited = "RATE_LIMITED"

@@ -21,9 +21,16 @@ public struct AppDependencies: Sendable {
     public let blobs: any BlobStore
     public let keyValue: any KeyValueStore
     public let mfa: any MFARepository
+    public let identities: any IdentityRepository
+    /// Admin-set rules, shared by every instance through the database.
+    public let settings: RuntimeSettings
+    /// Emails password reset tokens (nil: reset by email off).
+    public let email: (any EmailSender)?
+    /// Configured OAuth providers (nil: none).
+    public let oauth: OAuthRegistry?
     /// Texts phone sign-in codes (nil: phone sign-in off).
     public let sms: (any SMSSender)?
-    /// The development outbox, when `sms` is it (readable at `GET /api/v1/dev/outbox`).
+    /// The development outbox, when texts or emails go to it (readable at `GET /api/v1/dev/outbox`).
     public let outbox: DevOutbox?
     /// Seals second-factor secrets (a key derived from the data key).
     public let secrets: SecretBox
@@ -51,7 +58,8 @@ public struct AppDependencies: Sendable {
             } else {
                 blobKey = try FileBlobStore.loadOrCreateKey(at: configuration.dataDirectory.appendingPathComponent("blob.key"))
             }
-            let outbox: DevOutbox? = configuration.smsProvider == .outbox ? DevOutbox() : nil
+            let outbox: DevOutbox? =
+                configuration.smsProvider == .outbox || configuration.emailProvider == .outbox ? DevOutbox() : nil
             let sms: (any SMSSender)?
             switch configuration.smsProvider {
             case .outbox: sms = outbox
@@ -61,6 +69,17 @@ public struct AppDependencies: Sendable {
                     throw ConfigurationError("SMS_PROVIDER=sns needs AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
                 }
                 sms = SNSSender(aws: aws)
+            }
+            let email: (any EmailSender)?
+            switch configuration.emailProvider {
+            case .outbox: email = outbox
+            case .off: email = nil
+            case .ses:
+                guard var aws = configuration.aws else {
+                    throw ConfigurationError("EMAIL_PROVIDER=ses needs AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+                }
+                aws.endpoint = configuration.sesEndpoint
+                email = SESSender(aws: aws, from: configuration.emailFrom)
             }
             return AppDependencies(
                 configuration: configuration,
@@ -77,6 +96,13 @@ public struct AppDependencies: Sendable {
                 blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
                 keyValue: MemoryKeyValueStore(),
                 mfa: SQLMFARepository(database: database),
+                identities: SQLIdentityRepository(database: database),
+                settings: RuntimeSettings(
+                    repository: SQLSettingsRepository(database: database),
+                    defaults: ServerSettings(mfaRequiredForStaff: configuration.mfaRequiredForStaff)),
+                email: email,
+                oauth: configuration.oauthProviders.isEmpty
+                    ? nil : OAuthRegistry(settings: configuration.oauthProviders, publicURL: configuration.resolvedPublicURL),
                 sms: sms,
                 outbox: outbox,
                 secrets: SecretBox(root: blobKey, purpose: "spendsense mfa secrets v1"),
@@ -96,7 +122,8 @@ public struct AppDependencies: Sendable {
     public var auth: AuthService {
         AuthService(
             users: users, sessions: sessions, tokens: tokens, passwords: passwords,
-            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration, mfa: mfa, secrets: secrets, sms: sms)
+            limiter: RateLimiter(store: keyValue), audit: audit, configuration: configuration, mfa: mfa, secrets: secrets, sms: sms,
+            identities: identities, oauth: oauth, emailSender: email, cache: cache, settings: settings)
     }
 
     var cache: ResponseCache { ResponseCache(store: keyValue, metrics: metrics, ttl: configuration.responseCacheTTL) }

@@ -53,7 +53,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     // Development only: the texts the outbox "sent". The route does not exist in production mode.
     if configuration.environment == .development, let outbox = dependencies.outbox {
         api.get("dev/outbox") { request, _ -> [OutboxMessage] in
-            outbox.list(to: request.uri.queryParameters["phone"].flatMap { PhoneNumber.normalize(String($0)) })
+            if let phone = request.uri.queryParameters["phone"] { return outbox.list(to: PhoneNumber.normalize(String(phone))) }
+            return outbox.list(to: request.uri.queryParameters["to"].map { EmailAddress.normalize(String($0)) ?? String($0) })
         }
     }
 

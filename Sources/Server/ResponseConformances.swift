@@ -9,6 +9,13 @@ extension PhoneCodeSent: ResponseEncodable {}
 extension OutboxMessage: ResponseEncodable {}
 extension MFAStatus: ResponseEncodable {}
 extension TOTPEnrollment: ResponseEncodable {}
+extension OAuthProviders: ResponseEncodable {}
+extension OAuthStart: ResponseEncodable {}
+extension OAuthPending: ResponseEncodable {}
+extension SignInMethods: ResponseEncodable {}
+extension LinkResult: ResponseEncodable {}
+extension Acknowledgement: ResponseEncodable {}
+extension ServerSettings: ResponseEncodable {}
 extension SessionInfo: ResponseEncodable {}
 extension User: ResponseEncodable {}
 extension HealthStatus: ResponseEncodable {}

@@ -58,6 +58,25 @@ public struct ServerConfiguration: Sendable {
     public var aws: AWSConfiguration?
     public var smsPerHour = 5
     public var smsPerDay = 10
+    /// How password reset tokens are emailed: the development outbox, or Amazon SES with `aws`.
+    public enum EmailProvider: String, Sendable { case outbox, ses, off }
+    public var emailProvider: EmailProvider = .outbox
+    /// The sender address for SES (`EMAIL_FROM`).
+    public var emailFrom = "SpendSense <no-reply@spendsense.local>"
+    /// `SES_ENDPOINT`: a local or private SES endpoint.
+    public var sesEndpoint: URL?
+    /// Reset emails per account per hour (per client address: four times as many).
+    public var passwordResetPerHour = 3
+    /// OAuth providers (`OAUTH_{PROVIDER}_*`); the ones listed are the ones offered.
+    public var oauthProviders: [OAuthProviderSettings] = []
+    /// The address browsers and providers reach this server at (`PUBLIC_URL`), for OAuth callback URLs.
+    /// Default: `http://host:port`.
+    public var publicURL: URL?
+
+    /// `publicURL`, or the listening address.
+    public var resolvedPublicURL: URL {
+        publicURL ?? URL(string: "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)")!
+    }
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,

@@ -106,6 +106,29 @@ struct CommonOptions: ParsableArguments {
         }
         configuration.smsPerHour = try integer("SMS_PER_HOUR", default: 5)
         configuration.smsPerDay = try integer("SMS_PER_DAY", default: 10)
+        // Emails (password reset): the outbox in development, SES when configured, otherwise off in production.
+        let mail = env["EMAIL_PROVIDER"].flatMap { $0.isEmpty ? nil : $0 } ?? (configuration.environment == .production ? "off" : "outbox")
+        guard let emailProvider = ServerConfiguration.EmailProvider(rawValue: mail) else {
+            throw ValidationError("EMAIL_PROVIDER must be outbox, ses or off")
+        }
+        if emailProvider == .outbox, configuration.environment == .production {
+            throw ValidationError("EMAIL_PROVIDER=outbox is for development; use ses (or off) in production")
+        }
+        configuration.emailProvider = emailProvider
+        if let from = env["EMAIL_FROM"], !from.isEmpty { configuration.emailFrom = from }
+        configuration.sesEndpoint = env["SES_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
+        configuration.passwordResetPerHour = try integer("PASSWORD_RESET_PER_HOUR", default: 3)
+        do {
+            configuration.oauthProviders = try OAuthProviderSettings.fromEnvironment(env)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        if let text = env["PUBLIC_URL"], !text.isEmpty {
+            guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
+                throw ValidationError("PUBLIC_URL must be an http(s) URL such as https://spendsense.example.com")
+            }
+            configuration.publicURL = url
+        }
         return configuration
     }
 

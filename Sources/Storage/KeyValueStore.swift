@@ -11,6 +11,8 @@ public protocol KeyValueStore: Sendable {
     func get(_ key: String) async throws -> String?
     func set(_ key: String, value: String, ttl: TimeInterval?) async throws
     func delete(_ key: String) async throws
+    /// Reads and deletes `key` at once: of two callers racing for a one-time value, one gets it.
+    func take(_ key: String) async throws -> String?
     /// Adds `by` to the integer at `key` (0 when missing) and returns the new value.
     /// The TTL is set when the key is created and left alone afterwards (a fixed window).
     func increment(_ key: String, by: Int, ttl: TimeInterval) async throws -> Int
@@ -56,6 +58,11 @@ public actor MemoryKeyValueStore: KeyValueStore {
     }
 
     public func delete(_ key: String) { values[key] = nil }
+
+    public func take(_ key: String) -> String? {
+        defer { values[key] = nil }
+        return live(key)?.value
+    }
 
     public func increment(_ key: String, by: Int, ttl: TimeInterval) -> Int {
         if let entry = live(key) {

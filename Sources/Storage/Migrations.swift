@@ -305,6 +305,30 @@ let allMigrations: [Migration] = [
             """
         ]
     },
+    Migration(version: 8, name: "OAuth identities and server settings") { t in
+        [
+            """
+            CREATE TABLE oauth_identities (
+                provider \(t.text) NOT NULL,
+                subject \(t.text) NOT NULL,
+                user_id \(t.text) NOT NULL REFERENCES users(id),
+                email \(t.text),
+                created_at \(t.real) NOT NULL,
+                PRIMARY KEY (provider, subject)
+            )
+            """,
+            // One identity per provider per account: unlinking is by provider.
+            "CREATE UNIQUE INDEX oauth_identities_user ON oauth_identities (user_id, provider)",
+            """
+            CREATE TABLE server_settings (
+                name \(t.text) PRIMARY KEY,
+                value \(t.text) NOT NULL,
+                updated_at \(t.real) NOT NULL,
+                updated_by \(t.text)
+            )
+            """,
+        ]
+    },
 ]
 
 extension Database {

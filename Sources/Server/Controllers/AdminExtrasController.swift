@@ -12,11 +12,29 @@ struct AdminExtrasController {
         group.get("users", use: users)
         group.post("users/{user_id}/lock", use: lock)
         group.post("users/{user_id}/unlock", use: unlock)
+        group.get("settings", use: settings)
+        group.put("settings", use: updateSettings)
     }
 
     /// `/operator/audit` (admins).
     func addAuditRoute(to group: RouterGroup<AppRequestContext>) {
         group.get("audit", use: audit)
+    }
+
+    @Sendable func settings(_ request: Request, context: AppRequestContext) async throws -> ServerSettings {
+        try await dependencies.settings.current()
+    }
+
+    /// Changes run-time settings; every instance applies them within five seconds.
+    @Sendable func updateSettings(_ request: Request, context: AppRequestContext) async throws -> ServerSettings {
+        let identity = try context.requireIdentity()
+        let body = try await request.decodeJSON(ServerSettings.self, context: context)
+        let before = try await dependencies.settings.current()
+        let after = try await dependencies.settings.update(body, by: identity.user.id)
+        await dependencies.audit.record(
+            AuditAction.settingsChange, actor: identity.user.id, targetType: "settings", targetID: "mfa_required_for_staff",
+            details: ["before": .bool(before.mfaRequiredForStaff), "after": .bool(after.mfaRequiredForStaff)], context: context)
+        return after
     }
 
     @Sendable func users(_ request: Request, context: AppRequestContext) async throws -> Page<User> {

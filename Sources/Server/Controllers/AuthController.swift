@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Models
+import NIOCore
+import Storage
 
-/// `/api/v1/auth`: register, login, refresh, logout.
+/// `/api/v1/auth`: register, login, refresh, logout; sessions; second factor; phone; OAuth; linking; password reset.
 struct AuthController {
     let auth: AuthService
     let authenticator: AuthMiddleware
@@ -25,6 +27,20 @@ struct AuthController {
         signedIn.post("mfa/totp/enroll", use: enrollTOTP)
         signedIn.post("mfa/totp/confirm", use: confirmTOTP)
         signedIn.delete("mfa/totp", use: disableTOTP)
+        group.get("oauth/providers", use: oauthProviders)
+        group.get("oauth/{provider}/authorize", use: authorize)
+        group.get("oauth/{provider}/callback", use: callback)
+        group.post("oauth/{provider}/callback", use: callback)
+        group.post("oauth/{provider}/device", use: startDevice)
+        group.post("oauth/{provider}/token", use: signInWithIDToken)
+        group.post("oauth/poll", use: poll)
+        signedIn.post("oauth/link", use: linkOAuth)
+        signedIn.delete("oauth/unlink/{provider}", use: unlinkOAuth)
+        signedIn.post("phone/link", use: linkPhone)
+        signedIn.delete("phone/unlink", use: unlinkPhone)
+        signedIn.get("methods", use: methods)
+        group.post("forgot-password", use: forgotPassword)
+        group.post("reset-password", use: resetPassword)
     }
 
     private func client(_ request: Request, _ context: AppRequestContext) -> AuthService.ClientInfo {
@@ -94,6 +110,92 @@ struct AuthController {
 
     @Sendable func logoutAll(_ request: Request, context: AppRequestContext) async throws -> LogoutAllResult {
         try await auth.logoutEverywhere(try context.requireIdentity(), context: context)
+    }
+
+    // MARK: OAuth
+
+    @Sendable func oauthProviders(_ request: Request, context: AppRequestContext) async throws -> OAuthProviders {
+        auth.oauthProviders()
+    }
+
+    /// Redirects the browser to the provider; `?format=json` (or `Accept: application/json`) answers the URL instead.
+    @Sendable func authorize(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let provider = try context.parameters.require("provider")
+        let start = try await auth.beginOAuth(provider, purpose: .signIn, client: client(request, context))
+        let wantsJSON = request.uri.queryParameters["format"] == "json" || (request.headers[.accept] ?? "").contains("application/json")
+        if wantsJSON { return try start.response(from: request, context: context) }
+        return Response(status: .found, headers: [.location: start.authorizeURL, .cacheControl: "no-store"])
+    }
+
+    /// The provider's redirect: query parameters (GET) or a form (POST, Apple's `form_post`).
+    @Sendable func callback(_ request: Request, context: AppRequestContext) async throws -> OAuthCallbackAnswer {
+        let provider = try context.parameters.require("provider")
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
+        if request.method == .post {
+            let body = try await request.body.collect(upTo: 64 * 1024)
+            let form = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
+            var components = URLComponents()
+            components.percentEncodedQuery = form
+            for item in components.queryItems ?? [] { parameters[item.name] = item.value ?? "" }
+        }
+        return try await auth.completeOAuth(provider, parameters: parameters, client: client(request, context), context: context)
+    }
+
+    /// Console sign-in: a URL to open anywhere, and a handle to poll until the browser side is done.
+    @Sendable func startDevice(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<OAuthStart> {
+        let provider = try context.parameters.require("provider")
+        return EditedResponse(status: .created, response: try await auth.beginOAuth(provider, purpose: .device, client: client(request, context)))
+    }
+
+    @Sendable func poll(_ request: Request, context: AppRequestContext) async throws -> OAuthPollAnswer {
+        try await auth.poll(try await request.decodeJSON(OAuthPollRequest.self, context: context))
+    }
+
+    @Sendable func signInWithIDToken(_ request: Request, context: AppRequestContext) async throws -> AuthService.LoginOutcome {
+        let provider = try context.parameters.require("provider")
+        let body = try await request.decodeJSON(OAuthTokenRequest.self, context: context)
+        return try await auth.signIn(withIDToken: body, provider: provider, client: client(request, context), context: context)
+    }
+
+    // MARK: Linking
+
+    @Sendable func linkOAuth(_ request: Request, context: AppRequestContext) async throws -> OAuthLinkAnswer {
+        let body = try await request.decodeJSON(OAuthLinkRequest.self, context: context)
+        return try await auth.linkOAuth(body, identity: try context.requireIdentity(), client: client(request, context), context: context)
+    }
+
+    @Sendable func unlinkOAuth(_ request: Request, context: AppRequestContext) async throws -> SignInMethods {
+        let provider = try context.parameters.require("provider").lowercased()
+        guard OAuthProviderID(rawValue: provider) != nil else {
+            throw AppError.notFound("Unknown sign-in provider \(provider); use google, github, facebook or apple")
+        }
+        return try await auth.unlink(.oauth(provider: provider), identity: try context.requireIdentity(), context: context)
+    }
+
+    @Sendable func linkPhone(_ request: Request, context: AppRequestContext) async throws -> LinkResult {
+        let body = try await request.decodeJSON(PhoneVerifyRequest.self, context: context)
+        return try await auth.linkPhone(body, identity: try context.requireIdentity(), context: context)
+    }
+
+    @Sendable func unlinkPhone(_ request: Request, context: AppRequestContext) async throws -> SignInMethods {
+        try await auth.unlink(.phone, identity: try context.requireIdentity(), context: context)
+    }
+
+    @Sendable func methods(_ request: Request, context: AppRequestContext) async throws -> SignInMethods {
+        try await auth.methods(of: try context.requireIdentity().user.id)
+    }
+
+    // MARK: Password reset
+
+    @Sendable func forgotPassword(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Acknowledgement> {
+        let body = try await request.decodeJSON(ForgotPasswordRequest.self, context: context)
+        return EditedResponse(status: .accepted, response: try await auth.forgotPassword(body, client: client(request, context), context: context))
+    }
+
+    @Sendable func resetPassword(_ request: Request, context: AppRequestContext) async throws -> Acknowledgement {
+        let body = try await request.decodeJSON(ResetPasswordRequest.self, context: context)
+        return try await auth.resetPassword(body, context: context)
     }
 
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

@@ -20,6 +20,16 @@ public struct AuthService: Sendable {
     var secrets: SecretBox? = nil
     /// Sends phone sign-in codes; nil: phone sign-in is off.
     var sms: (any SMSSender)? = nil
+    /// Provider identities, linking and merging.
+    var identities: (any IdentityRepository)? = nil
+    /// Configured OAuth providers; nil: none.
+    var oauth: OAuthRegistry? = nil
+    /// Sends password reset tokens; nil: reset by email is off.
+    var emailSender: (any EmailSender)? = nil
+    /// Cached reads to drop when accounts merge.
+    var cache: ResponseCache? = nil
+    /// Admin-set rules (staff second factor).
+    var settings: RuntimeSettings? = nil
 
     /// Client details recorded on a new session.
     struct ClientInfo {

@@ -52,7 +52,7 @@ extension AuthService {
         let (mfa, _) = try requireMFA()
         return MFAStatus(
             totpEnabled: try await mfa.totp(userID: identity.user.id)?.isConfirmed == true,
-            requiredForRole: configuration.mfaRequiredForStaff && identity.role >= .operator)
+            requiredForRole: try await staffMFARequired() && identity.role >= .operator)
     }
 
     /// A new secret and its `otpauth://` URI; the factor is on only after `confirmTOTP`.
@@ -141,9 +141,15 @@ extension AuthService {
             for: user, client: ClientInfo(userAgent: parts[1].isEmpty ? nil : parts[1], ip: parts[2].isEmpty ? nil : parts[2], deviceName: parts[3].isEmpty ? nil : parts[3]))
     }
 
-    /// Staff must have a confirmed authenticator when the server requires it (`MFA_REQUIRED_FOR_STAFF`).
+    /// The admin setting, or `MFA_REQUIRED_FOR_STAFF` until an admin sets it.
+    func staffMFARequired() async throws -> Bool {
+        try await settings?.current().mfaRequiredForStaff ?? configuration.mfaRequiredForStaff
+    }
+
+    /// Staff must have a confirmed authenticator when the server requires it (admin setting, default from
+    /// `MFA_REQUIRED_FOR_STAFF`).
     func ensureStaffMFA(_ identity: Identity) async throws {
-        guard configuration.mfaRequiredForStaff, identity.role >= .operator, let mfa else { return }
+        guard identity.role >= .operator, let mfa, try await staffMFARequired() else { return }
         guard try await mfa.totp(userID: identity.user.id)?.isConfirmed == true else {
             throw AppError(
                 .forbidden, code: ErrorCode.mfaRequired,

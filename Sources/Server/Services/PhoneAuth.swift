@@ -12,7 +12,7 @@ extension AuthService {
     static let phoneCodeLifetime: TimeInterval = 600
     static let phoneCodeAttempts = 3
 
-    private func requireSMS() throws -> any SMSSender {
+    func requireSMS() throws -> any SMSSender {
         guard let sms else { throw AppError(.notFound, code: ErrorCode.notFound, "Phone sign-in is not available on this server") }
         return sms
     }
@@ -50,9 +50,8 @@ extension AuthService {
         return PhoneCodeSent(phone: phone, expiresIn: Int(Self.phoneCodeLifetime))
     }
 
-    /// Checks a code: tokens for the number's account, created on first use (`is_new_user`).
-    func verifyPhoneCode(_ request: PhoneVerifyRequest, client: ClientInfo, context: AppRequestContext) async throws -> LoginOutcome {
-        _ = try requireSMS()
+    /// Checks a code for a number and spends it; the normalized number. Three wrong codes spend it too.
+    func checkPhoneCode(_ request: PhoneVerifyRequest, context: AppRequestContext) async throws -> String {
         let phone = try Self.normalizedPhone(request.phone)
         guard let stored = try await keyValue.get("phone-code:\(phone)") else {
             throw AppError.unauthorized("No valid code for this number; request a new one", code: ErrorCode.codeExpired)
@@ -67,7 +66,17 @@ extension AuthService {
             }
             throw AppError.unauthorized("That code is not right", code: ErrorCode.invalidCredentials)
         }
-        try await keyValue.delete("phone-code:\(phone)")
+        // Taken, not just deleted: of two requests with the right code, one wins.
+        guard try await keyValue.take("phone-code:\(phone)") != nil else {
+            throw AppError.unauthorized("No valid code for this number; request a new one", code: ErrorCode.codeExpired)
+        }
+        return phone
+    }
+
+    /// Checks a code: tokens for the number's account, created on first use (`is_new_user`).
+    func verifyPhoneCode(_ request: PhoneVerifyRequest, client: ClientInfo, context: AppRequestContext) async throws -> LoginOutcome {
+        _ = try requireSMS()
+        let phone = try await checkPhoneCode(request, context: context)
         var isNew = false
         var user = try await users.find(phone: phone)
         if user == nil {

@@ -12,23 +12,31 @@ public protocol SMSSender: Sendable {
     func send(to phone: String, body: String) async throws
 }
 
-/// Development and tests: messages are kept in memory (the last 200) and readable at `GET /api/v1/dev/outbox`,
-/// which exists only outside production mode. Codes are also logged at debug level.
-public final class DevOutbox: SMSSender {
+/// Development and tests: texts and emails are kept in memory (the last 200) and readable at
+/// `GET /api/v1/dev/outbox`, which exists only outside production mode. Codes are also logged at debug level.
+public final class DevOutbox: SMSSender, EmailSender {
     private let messages = Mutex<[OutboxMessage]>([])
 
     public init() {}
 
-    public func send(to phone: String, body: String) async throws {
+    private func keep(_ message: OutboxMessage) {
         messages.withLock { list in
-            list.append(OutboxMessage(to: phone, body: body, at: Date()))
+            list.append(message)
             if list.count > 200 { list.removeFirst(list.count - 200) }
         }
     }
 
-    /// Newest first, optionally for one number.
-    public func list(to phone: String? = nil) -> [OutboxMessage] {
-        messages.withLock { list in list.filter { phone == nil || $0.to == phone }.reversed() }
+    public func send(to phone: String, body: String) async throws {
+        keep(OutboxMessage(to: phone, body: body, at: Date()))
+    }
+
+    public func send(to address: String, subject: String, body: String) async throws {
+        keep(OutboxMessage(to: address, body: body, at: Date(), channel: "email", subject: subject))
+    }
+
+    /// Newest first, optionally for one number or address.
+    public func list(to recipient: String? = nil) -> [OutboxMessage] {
+        messages.withLock { list in list.filter { recipient == nil || $0.to == recipient }.reversed() }
     }
 }
 
@@ -63,16 +71,10 @@ public struct SNSSender: SMSSender {
 
     var url: URL { aws.endpoint ?? URL(string: "https://sns.\(aws.region).amazonaws.com/")! }
 
-    public func send(to phone: String, body: String) async throws {
-        let form = [
-            ("Action", "Publish"), ("Version", "2010-03-31"), ("PhoneNumber", phone), ("Message", body),
-            ("MessageAttributes.entry.1.Name", "AWS.SNS.SMS.SMSType"), ("MessageAttributes.entry.1.Value.DataType", "String"),
-            ("MessageAttributes.entry.1.Value.StringValue", "Transactional"),
-        ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
-        let payload = Data(form.utf8)
-        let signer = SigV4(accessKeyID: aws.accessKeyID, secretAccessKey: aws.secretAccessKey, sessionToken: aws.sessionToken, region: aws.region, service: "sns")
-        let headers = signer.sign(
-            method: "POST", url: url, headers: ["content-type": "application/x-www-form-urlencoded; charset=utf-8"], body: payload, date: Date())
+    /// Sends a SigV4-signed POST; throws `SMSError.rejected` for a non-2xx answer.
+    static func post(_ payload: Data, to url: URL, contentType: String, service: String, aws: AWSConfiguration, http: HTTPClient) async throws {
+        let signer = SigV4(accessKeyID: aws.accessKeyID, secretAccessKey: aws.secretAccessKey, sessionToken: aws.sessionToken, region: aws.region, service: service)
+        let headers = signer.sign(method: "POST", url: url, headers: ["content-type": contentType], body: payload, date: Date())
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -82,6 +84,16 @@ public struct SNSSender: SMSSender {
         guard (200..<300).contains(Int(response.status.code)) else {
             throw SMSError.rejected(status: Int(response.status.code), body: String(buffer: answer).prefix(300).description)
         }
+    }
+
+    public func send(to phone: String, body: String) async throws {
+        let form = [
+            ("Action", "Publish"), ("Version", "2010-03-31"), ("PhoneNumber", phone), ("Message", body),
+            ("MessageAttributes.entry.1.Name", "AWS.SNS.SMS.SMSType"), ("MessageAttributes.entry.1.Value.DataType", "String"),
+            ("MessageAttributes.entry.1.Value.StringValue", "Transactional"),
+        ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        try await Self.post(
+            Data(form.utf8), to: url, contentType: "application/x-www-form-urlencoded; charset=utf-8", service: "sns", aws: aws, http: http)
     }
 }
 
