@@ -161,7 +161,8 @@ public struct SQLIdentityRepository: IdentityRepository {
 
             func count(_ query: SQLQueryString) async throws -> Int { try await sql.raw(query).all().count }
             func move(_ kind: String, _ query: SQLQueryString) async throws {
-                counts.moved[kind, default: 0] += try await count(query)
+                let moved = try await count(query)
+                if moved > 0 { counts.moved[kind, default: 0] += moved }
             }
             func drop(_ kind: String, _ table: String) async throws {
                 let dropped = try await count("DELETE FROM \(unsafeRaw: table) WHERE user_id = \(bind: from) RETURNING user_id")

@@ -29,6 +29,12 @@ struct AdminExtrasController {
     @Sendable func updateSettings(_ request: Request, context: AppRequestContext) async throws -> ServerSettings {
         let identity = try context.requireIdentity()
         let body = try await request.decodeJSON(ServerSettings.self, context: context)
+        // Turning the rule on without an authenticator of one's own would lock this admin out of the setting.
+        if body.mfaRequiredForStaff, try await dependencies.mfa.totp(userID: identity.user.id)?.isConfirmed != true {
+            throw AppError(
+                .conflict, code: ErrorCode.mfaRequired,
+                "Set up your own authenticator (POST /api/v1/auth/mfa/totp/enroll) before requiring one for staff")
+        }
         let before = try await dependencies.settings.current()
         let after = try await dependencies.settings.update(body, by: identity.user.id)
         await dependencies.audit.record(
