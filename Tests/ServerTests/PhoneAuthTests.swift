@@ -125,7 +125,29 @@ struct PhoneAuthTests {
     }
 }
 
-/// A `moto_server` on a free port, for the SNS test.
+extension PhoneAuthTests {
+    @Test("SES SendEmail (reset emails) is accepted by a local SES (moto_server) from a verified sender")
+    func sesSendEmail() async throws {
+        guard let moto = await MotoServer.start() else {
+            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("moto_server is not installed or did not start") }
+            return
+        }
+        defer { moto.stop() }
+        let aws = AWSConfiguration(region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing", endpoint: moto.url)
+        let sender = SESSender(aws: aws, from: "SpendSense <no-reply@spendsense.test>")
+        // SES refuses a sender it has not verified...
+        await #expect(throws: SMSError.self) {
+            try await sender.send(to: "someone@example.com", subject: "Reset your SpendSense password", body: "token")
+        }
+        // ...and accepts it once the identity exists.
+        try await SNSSender.post(
+            Data(#"{"EmailIdentity":"no-reply@spendsense.test"}"#.utf8), to: moto.url.appendingPathComponent("v2/email/identities"),
+            contentType: "application/json", service: "ses", aws: aws, http: .shared)
+        try await sender.send(to: "someone@example.com", subject: "Reset your SpendSense password", body: "Your reset token: abc")
+    }
+}
+
+/// A `moto_server` on a free port, for the SNS and SES tests.
 final class MotoServer: @unchecked Sendable {
     let process: Process
     let url: URL
