@@ -192,6 +192,76 @@ extension APIClient {
         return try await signedIn(data)
     }
 
+    // MARK: - OAuth (device flow), linking, password reset
+
+    /// The providers this server offers (empty when none are configured).
+    public func oauthProviders() async throws -> [OAuthProviderID] {
+        let answer: OAuthProviders = try await send(.GET, "/api/v1/auth/oauth/providers", authenticated: false)
+        return answer.providers
+    }
+
+    /// Starts a console sign-in: a URL to open in any browser, and a handle for `pollSignIn`.
+    public func startDeviceSignIn(_ provider: OAuthProviderID, deviceName: String? = nil) async throws -> OAuthStart {
+        let data = try await perform(
+            .POST, "/api/v1/auth/oauth/\(provider.rawValue)/device", query: [:], body: nil, contentType: nil, authenticated: false,
+            extraHeaders: deviceName.map { ["X-Device-Name": $0] } ?? [:])
+        return try decode(data)
+    }
+
+    /// Asks whether the browser side is done: `nil` while waiting, the tokens (stored) once it is. Throws
+    /// `APIError.mfaRequired` for an account with an authenticator, and the server's error when it failed or expired.
+    public func pollSignIn(_ handle: String) async throws -> AuthResponse? {
+        let data = try await perform(
+            .POST, "/api/v1/auth/oauth/poll", query: [:], body: try JSONEncoder.spendSense.encode(OAuthPollRequest(pollHandle: handle)),
+            contentType: "application/json", authenticated: false)
+        if (try? JSONDecoder.spendSense.decode(OAuthPending.self, from: data)) != nil { return nil }
+        return try await signedIn(data)
+    }
+
+    /// Starts linking a provider to this account; open the URL, then `pollLink`.
+    public func startLink(_ provider: OAuthProviderID) async throws -> OAuthStart {
+        try await send(.POST, "/api/v1/auth/oauth/link", body: OAuthLinkRequest(provider: provider))
+    }
+
+    /// `nil` while the browser side is not done; the link (and any merge) once it is.
+    public func pollLink(_ handle: String) async throws -> LinkResult? {
+        let data = try await perform(
+            .POST, "/api/v1/auth/oauth/poll", query: [:], body: try JSONEncoder.spendSense.encode(OAuthPollRequest(pollHandle: handle)),
+            contentType: "application/json", authenticated: false)
+        if (try? JSONDecoder.spendSense.decode(OAuthPending.self, from: data)) != nil { return nil }
+        return try decode(data)
+    }
+
+    /// Links a phone number with a code from `requestPhoneCode`.
+    public func linkPhone(_ phone: String, code: String) async throws -> LinkResult {
+        try await send(.POST, "/api/v1/auth/phone/link", body: PhoneVerifyRequest(phone: phone, code: code))
+    }
+
+    public func unlink(_ provider: OAuthProviderID) async throws -> SignInMethods {
+        try await send(.DELETE, "/api/v1/auth/oauth/unlink/\(provider.rawValue)")
+    }
+
+    public func unlinkPhone() async throws -> SignInMethods {
+        try await send(.DELETE, "/api/v1/auth/phone/unlink")
+    }
+
+    /// Password, phone, linked providers, authenticator.
+    public func signInMethods() async throws -> SignInMethods {
+        try await send(.GET, "/api/v1/auth/methods")
+    }
+
+    /// Emails a reset token if the address has an account (the answer is the same either way).
+    @discardableResult
+    public func forgotPassword(email: String) async throws -> Acknowledgement {
+        try await send(.POST, "/api/v1/auth/forgot-password", body: ForgotPasswordRequest(email: email), authenticated: false)
+    }
+
+    /// Sets a new password with an emailed token; every session of the account ends.
+    @discardableResult
+    public func resetPassword(token: String, password: String) async throws -> Acknowledgement {
+        try await send(.POST, "/api/v1/auth/reset-password", body: ResetPasswordRequest(token: token, password: password), authenticated: false)
+    }
+
     // MARK: - Second factor
 
     public func mfaStatus() async throws -> MFAStatus {
@@ -405,6 +475,14 @@ extension APIClient {
     }
 
     // MARK: - Admin
+
+    public func serverSettings() async throws -> ServerSettings {
+        try await send(.GET, "/api/v1/operator/admin/settings")
+    }
+
+    public func updateServerSettings(_ settings: ServerSettings) async throws -> ServerSettings {
+        try await send(.PUT, "/api/v1/operator/admin/settings", body: settings)
+    }
 
     public func changeRole(userID: UUID, to role: Role) async throws -> User {
         try await send(.PUT, "/api/v1/operator/admin/users/\(id(userID))/role", body: RoleChangeRequest(role: role))

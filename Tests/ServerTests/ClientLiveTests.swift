@@ -229,6 +229,57 @@ struct ClientLiveTests {
         }
     }
 
+    @Test("provider sign-in from a console (device flow), linking, password reset and settings through the client")
+    func oauthAndRecovery() async throws {
+        try await withOAuthApp(.sqlite, .live, providers: [.github, .google]) { fake, dependencies, testClient, browser in
+            let client = APIClient(baseURL: URL(string: "http://127.0.0.1:\(try #require(testClient.port))")!)
+            #expect(try await client.oauthProviders() == [.google, .github])
+            fake.setPerson(.init(subject: "777", email: "dev@example.com", emailVerified: true, name: "Dev"))
+            let start = try await client.startDeviceSignIn(.github, deviceName: "ops console")
+            let handle = try #require(start.pollHandle)
+            #expect(try await client.pollSignIn(handle) == nil)
+            _ = try await testClient.deliver(try await browser.approve(start.authorizeURL), provider: .github)
+            let signedIn = try #require(try await client.pollSignIn(handle))
+            #expect(signedIn.isNewUser == true)
+            #expect(try await client.me().email == "dev@example.com")
+            #expect(try await client.signInMethods().oauth.map(\.provider) == [.github])
+            await #expect(throws: APIError.self) { _ = try await client.pollSignIn(handle) }
+
+            // Link Google to the same account, then unlink GitHub.
+            fake.setPerson(.init(subject: "g-777", email: nil, emailVerified: false, name: "Dev"))
+            let link = try await client.startLink(.google)
+            let linkHandle = try #require(link.pollHandle)
+            #expect(try await client.pollLink(linkHandle) == nil)
+            _ = try await testClient.deliver(try await browser.approve(link.authorizeURL), provider: .google)
+            let linked = try #require(try await client.pollLink(linkHandle))
+            #expect(linked.merged == nil && linked.methods.oauth.count == 2)
+            #expect(try await client.unlink(.github).oauth.map(\.provider) == [.google])
+            do {
+                _ = try await client.unlink(.google)
+                Issue.record("the last method must stay")
+            } catch let error as APIError {
+                #expect(error.code == ErrorCode.lastSignInMethod)
+            }
+
+            // Password reset for an email account.
+            let other = APIClient(baseURL: client.baseURL)
+            try await other.register(email: "lost@example.com", password: "Correct-horse-9!")
+            try await other.forgotPassword(email: "lost@example.com")
+            let body = try #require(dependencies.outbox?.list(to: "lost@example.com").first?.body)
+            let token = try #require(body.split(separator: "\n").first { $0.hasPrefix("Your reset token: ") }?.split(separator: " ").last)
+            try await other.resetPassword(token: String(token), password: "Brand-new-horse-5")
+            await #expect(throws: APIError.self) { _ = try await other.me() }
+            try await other.login(email: "lost@example.com", password: "Brand-new-horse-5")
+
+            // Admin settings.
+            let admin = APIClient(baseURL: client.baseURL)
+            _ = try await dependencies.auth.createUser(email: "boss@example.com", password: "Correct-horse-9!", role: .admin)
+            try await admin.login(email: "boss@example.com", password: "Correct-horse-9!")
+            #expect(try await admin.serverSettings().mfaRequiredForStaff == false)
+            await #expect(throws: APIError.self) { _ = try await admin.updateServerSettings(ServerSettings(mfaRequiredForStaff: true)) }
+        }
+    }
+
     @Test("an unreachable server is a transport error, not a crash")
     func unreachable() async throws {
         let client = APIClient(baseURL: URL(string: "http://127.0.0.1:1")!, timeout: .seconds(2))

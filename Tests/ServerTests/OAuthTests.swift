@@ -13,12 +13,12 @@ import Testing
 
 /// Runs `body` against an app whose providers all point at a fake provider served by the test.
 func withOAuthApp<T: Sendable>(
-    _ backend: TestBackend = .sqlite, providers: [OAuthProviderID] = OAuthProviderID.allCases,
+    _ backend: TestBackend = .sqlite, _ setup: TestingSetup = .router, providers: [OAuthProviderID] = OAuthProviderID.allCases,
     _ body: @Sendable (FakeOAuthProvider, AppDependencies, any TestClientProtocol, TestBrowser) async throws -> T
 ) async throws -> T {
     let fake = try await FakeOAuthProvider.make()
     return try await withFakeProvider(fake) { base in
-        try await withApp(backend, configure: { configuration in
+        try await withApp(backend, setup, configure: { configuration in
             noWorker(&configuration)
             configuration.oauthProviders = providers.map { fake.settings($0, base: base) }
             configuration.publicURL = URL(string: "http://spendsense.test")
