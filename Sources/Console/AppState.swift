@@ -47,6 +47,8 @@ struct AppState: Equatable {
         var phone = TextField(label: "Phone")
         /// The number a code was texted to (then the form asks for it).
         var codeSentTo: String?
+        /// Sign-in with a provider (Ctrl-O): pick one, then wait while the browser side completes.
+        var oauth: OAuthStep?
 
         var fields: [TextField] { usePhone ? [server, phone] : [server, email, password] }
 
@@ -58,6 +60,19 @@ struct AppState: Equatable {
             default: change(&password)
             }
         }
+    }
+
+    /// The provider step of the login screen (the device flow: a URL to open anywhere, then polling).
+    struct OAuthStep: Equatable {
+        var providers: [OAuthProviderID]
+        var selected = 0
+        /// Set once the server answered the start: the URL to open and the handle to poll.
+        var started: OAuthStart?
+        /// When to ask again; nil while a poll is in flight.
+        var nextPoll: Date?
+        var expiresAt: Date?
+
+        var provider: OAuthProviderID { providers[selected] }
     }
 
     struct Toast: Equatable {
@@ -409,6 +424,12 @@ enum Action: Equatable {
     case mfaRequired(challengeID: String)
     /// A sign-in code was texted to this (normalized) number.
     case phoneCodeSent(String)
+    /// The server's sign-in providers (Ctrl-O on the login screen).
+    case providersLoaded([OAuthProviderID])
+    /// A provider sign-in started: show the URL, poll from `at`.
+    case oauthStarted(OAuthStart, at: Date)
+    /// The browser side is not done yet.
+    case oauthPending(at: Date)
     case meLoaded(User)
     case meFailed(String, signedOut: Bool)
     case signedOut
@@ -464,6 +485,9 @@ enum Effect: Equatable {
     case verifyMFA(server: String, challengeID: String, code: String)
     case requestPhoneCode(server: String, phone: String)
     case verifyPhoneCode(server: String, phone: String, code: String)
+    case loadProviders(server: String)
+    case startOAuth(server: String, provider: OAuthProviderID)
+    case pollOAuth(server: String, handle: String)
     case loadMe
     case signOut
     case loadQueue(ReviewQueueQuery)

@@ -2,7 +2,7 @@ import TerminalUI
 
 /// Commands of the screens, bound to keys in `Keymap`.
 enum LoginCommand: Equatable, Sendable {
-    case nextField, previousField, submit, quit, help, phone
+    case nextField, previousField, submit, quit, help, phone, oauth
 }
 
 /// Keys every signed-in screen shares.
@@ -45,9 +45,10 @@ enum Keymap {
         title: "Sign in",
         [
             KeyBinding([.enter], "Sign in (or go to the next empty field)", .submit, hint: "sign in"),
-            KeyBinding([.tab, .down], "Next field", .nextField, hint: "next field"),
+            KeyBinding([.tab, .down], "Next field", .nextField),
             KeyBinding([.backTab, .up], "Previous field", .previousField),
             KeyBinding([.ctrl("p")], "Switch between email + password and phone + texted code", .phone, hint: "phone/email"),
+            KeyBinding([.ctrl("o")], "Sign in with Google, GitHub, Facebook or Apple (open a link in any browser)", .oauth, hint: "provider"),
             KeyBinding([.function(1)], "Help: every key of this screen", .help, hint: "help"),
             KeyBinding([.escape, .ctrl("c")], "Quit", .quit, hint: "quit"),
         ])

@@ -20,12 +20,14 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.login.error = nil
         state.login.challengeID = nil
         state.login.codeSentTo = nil
+        state.login.oauth = nil
         state.login.code = TextField(label: "Code")
-        state.toast = .init(text: "Signed in as \(user.email ?? user.id.uuidString)", isError: false)
+        state.toast = .init(text: "Signed in as \(user.email ?? user.phoneNumber ?? user.id.uuidString)", isError: false)
         return navigate(&state, to: state.homePage)
     case .signInFailed(let message):
         state.busy = nil
         state.login.error = message
+        state.login.oauth = nil
         if state.login.challengeID != nil || state.login.codeSentTo != nil { state.login.code = TextField(label: "Code") }
         return []
     case .phoneCodeSent(let phone):
@@ -36,10 +38,32 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .mfaRequired(let challengeID):
         state.busy = nil
+        state.login.oauth = nil
         state.login.challengeID = challengeID
         state.login.code = TextField(label: "Code")
         state.login.password = TextField(label: "Password", isSecret: true)
         state.login.error = nil
+        return []
+    case .providersLoaded(let providers):
+        state.busy = nil
+        guard !providers.isEmpty else {
+            state.login.error = "This server offers no provider sign-in (its admin sets OAUTH_<PROVIDER>_CLIENT_ID)"
+            return []
+        }
+        state.login.error = nil
+        state.login.oauth = .init(providers: providers)
+        return []
+    case .oauthStarted(let start, let at):
+        state.busy = nil
+        guard state.login.oauth != nil else { return [] }
+        state.login.oauth?.started = start
+        state.login.oauth?.nextPoll = at.addingTimeInterval(TimeInterval(start.interval ?? 2))
+        state.login.oauth?.expiresAt = at.addingTimeInterval(TimeInterval(start.expiresIn))
+        return []
+    case .oauthPending(let at):
+        if let started = state.login.oauth?.started {
+            state.login.oauth?.nextPoll = at.addingTimeInterval(TimeInterval(started.interval ?? 2))
+        }
         return []
     case .meLoaded(let user):
         state.me = user
@@ -344,6 +368,7 @@ func analyticsRange(days: Int, now: Date) -> (Day, Day) {
 
 /// Periodic refresh of list pages, unless paused, off, or already loading.
 private func periodicRefresh(_ state: inout AppState, now: Date) -> [Effect] {
+    if state.page == .login { return pollProviderSignIn(&state, now: now) }
     guard state.refreshInterval > 0, !state.paused, state.dialog == nil, state.me != nil else { return [] }
     let interval = TimeInterval(state.refreshInterval)
     switch state.page {
@@ -356,6 +381,19 @@ private func periodicRefresh(_ state: inout AppState, now: Date) -> [Effect] {
     default:
         return []
     }
+}
+
+/// The device flow's clock: poll when due, give up when the link expires.
+private func pollProviderSignIn(_ state: inout AppState, now: Date) -> [Effect] {
+    guard let step = state.login.oauth, let started = step.started, let handle = started.pollHandle else { return [] }
+    if let expiresAt = step.expiresAt, now >= expiresAt {
+        state.login.oauth = nil
+        state.login.error = "The sign-in link expired; press Ctrl-O to start again"
+        return []
+    }
+    guard let due = step.nextPoll, now >= due else { return [] }
+    state.login.oauth?.nextPoll = nil
+    return [.pollOAuth(server: state.login.server.text.trimmingCharacters(in: .whitespaces), handle: handle)]
 }
 
 // MARK: - Keys
@@ -439,6 +477,34 @@ private func editCode(_ field: inout TextField, _ key: Key) {
 }
 
 private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    // Provider sign-in: choose a provider, then wait for the browser.
+    if let step = state.login.oauth {
+        if key == .escape || key == .ctrl("c") {
+            state.login.oauth = nil
+            state.busy = nil
+            state.login.error = "Sign-in cancelled"
+            return []
+        }
+        guard step.started == nil, state.busy == nil else { return [] }
+        switch key {
+        case .left, .up, .backTab:
+            state.login.oauth?.selected = (step.selected + step.providers.count - 1) % step.providers.count
+        case .right, .down, .tab:
+            state.login.oauth?.selected = (step.selected + 1) % step.providers.count
+        case .enter:
+            state.busy = "Asking \(step.provider.displayName)…"
+            return [.startOAuth(server: state.login.server.text.trimmingCharacters(in: .whitespaces), provider: step.provider)]
+        case .char(let character):
+            // The first letter picks: g, h (GitHub), f, a.
+            let letter = character.lowercased()
+            if let index = step.providers.firstIndex(where: { $0.displayName.lowercased().hasPrefix(letter) || ($0 == .github && letter == "h") }) {
+                state.login.oauth?.selected = index
+            }
+        default:
+            break
+        }
+        return []
+    }
     // Phone sign-in, second step: the texted code.
     if let phone = state.login.codeSentTo, state.login.challengeID == nil {
         switch key {
@@ -490,6 +556,17 @@ private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         state.login.usePhone.toggle()
         state.login.focus = 1
         state.login.error = nil
+    case .oauth:
+        let server = state.login.server.text.trimmingCharacters(in: .whitespaces)
+        guard state.busy == nil else { return [] }
+        guard !server.isEmpty, URL(string: server)?.scheme != nil else {
+            state.login.focus = 0
+            state.login.error = "Server must be a URL such as http://127.0.0.1:8000"
+            return []
+        }
+        state.login.error = nil
+        state.busy = "Asking the server for its sign-in providers…"
+        return [.loadProviders(server: server)]
     case .nextField:
         state.login.focus = (state.login.focus + 1) % fieldCount
     case .previousField:

@@ -167,6 +167,43 @@ final class LiveEffects: EffectRunner {
                 return .signInFailed(String(describing: error))
             }
         }
+        if case .loadProviders(let server) = effect {
+            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
+            do {
+                return .providersLoaded(try await APIClient(baseURL: url).oauthProviders())
+            } catch let error as APIError {
+                return .signInFailed(Self.message(for: error))
+            } catch {
+                return .signInFailed(String(describing: error))
+            }
+        }
+        if case .startOAuth(let server, let provider) = effect {
+            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
+            let client = APIClient(baseURL: url)
+            do {
+                let start = try await client.startDeviceSignIn(provider, deviceName: Self.deviceName)
+                pendingSignIn.withLock { $0 = (client, provider.displayName) }
+                return .oauthStarted(start, at: Date())
+            } catch let error as APIError {
+                return .signInFailed(Self.message(for: error))
+            } catch {
+                return .signInFailed(String(describing: error))
+            }
+        }
+        if case .pollOAuth(let server, let handle) = effect {
+            guard let (client, label) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
+            do {
+                guard let response = try await client.pollSignIn(handle) else { return .oauthPending(at: Date()) }
+                pendingSignIn.withLock { $0 = nil }
+                return await finishSignIn(client, server: server, email: response.email ?? label)
+            } catch APIError.mfaRequired(let challengeID) {
+                return .mfaRequired(challengeID: challengeID)
+            } catch let error as APIError {
+                return .signInFailed(Self.message(for: error))
+            } catch {
+                return .signInFailed(String(describing: error))
+            }
+        }
         if case .verifyMFA(let server, let challengeID, let code) = effect {
             guard let (client, email) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
             do {
@@ -283,7 +320,7 @@ final class LiveEffects: EffectRunner {
             }
             if case .sessionEnded = result { credentials?.clearTokens() }
             return result
-        case .signIn, .signOut, .upload, .verifyMFA, .requestPhoneCode, .verifyPhoneCode:
+        case .signIn, .signOut, .upload, .verifyMFA, .requestPhoneCode, .verifyPhoneCode, .loadProviders, .startOAuth, .pollOAuth:
             return nil
         }
     }

@@ -26,7 +26,7 @@ func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now:
     }
     let bodyTop = state.offline == nil ? top : top + 1
     switch state.page {
-    case .login: drawLogin(state, into: &canvas, theme: theme)
+    case .login: drawLogin(state, into: &canvas, theme: theme, now: now)
     case .queue: drawQueue(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme, now: now)
     case .detail: drawDetail(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
     case .analytics: drawAnalytics(state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme, now: now)
@@ -94,7 +94,7 @@ private func freshness(_ date: Date?, state: AppState, now: Date) -> String {
 
 // MARK: - Login
 
-private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Theme) {
+private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Theme, now: Date) {
     let boxWidth = min(canvas.width - 4, 64)
     let boxHeight = 11
     let x = (canvas.width - boxWidth) / 2
@@ -111,6 +111,10 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
         } else {
             canvas.put("Enter checks the code · Esc starts over", x: x + 2, y: y + 8, style: theme.muted, maxWidth: boxWidth - 4)
         }
+        return
+    }
+    if let step = state.login.oauth {
+        drawProviderStep(step, state: state, into: &canvas, x: x, y: y, width: boxWidth, theme: theme, now: now)
         return
     }
     if let phone = state.login.codeSentTo, state.login.challengeID == nil {
@@ -131,9 +135,42 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
         }
     } else {
         canvas.put(
-            state.login.usePhone ? "Enter texts you a code · Ctrl-P: email and password instead" : "Enter signs in · Tab moves between fields · Ctrl-P: phone",
+            state.login.usePhone
+                ? "Enter texts you a code · Ctrl-P: email and password instead"
+                : "Enter signs in · Tab: next field · Ctrl-P: phone · Ctrl-O: Google, GitHub…",
             x: x + 2, y: y + 8, style: theme.muted, maxWidth: boxWidth - 4)
     }
+}
+
+/// Ctrl-O: the provider list, then the link to open and a live wait.
+private func drawProviderStep(
+    _ step: AppState.OAuthStep, state: AppState, into canvas: inout Canvas, x: Int, y: Int, width: Int, theme: Theme, now: Date
+) {
+    let inner = width - 4
+    guard let started = step.started else {
+        canvas.put("Sign in with a provider you already use:", x: x + 2, y: y + 2, style: theme.text, maxWidth: inner)
+        var column = x + 2
+        for (index, provider) in step.providers.enumerated() {
+            let label = " \(provider.displayName) "
+            canvas.put(label, x: column, y: y + 4, style: index == step.selected ? theme.selection : theme.text, maxWidth: max(0, x + width - 2 - column))
+            column += TextWidth.of(label) + 1
+        }
+        canvas.put(
+            state.login.error ?? (state.busy.map { _ in "Asking \(step.provider.displayName)…" } ?? "←/→ choose · Enter continue · Esc back"),
+            x: x + 2, y: y + 8, style: state.login.error == nil ? theme.muted : theme.error, maxWidth: inner)
+        return
+    }
+    canvas.put("Sign in with \(started.provider.displayName): open this link in any browser,", x: x + 2, y: y + 2, style: theme.text, maxWidth: inner)
+    canvas.put("on this computer or your phone:", x: x + 2, y: y + 3, style: theme.text, maxWidth: inner)
+    // The short address when the server gives one (easy to type), else the provider's whole address, wrapped.
+    let lines = TextWidth.wrap(started.openURL ?? started.authorizeURL, width: inner)
+    let shown = lines.prefix(4)
+    for (offset, line) in shown.enumerated() { canvas.put(line, x: x + 2, y: y + 5 + offset, style: theme.emphasis) }
+    let left = step.expiresAt.map { max(0, Int($0.timeIntervalSince(now))) } ?? started.expiresIn
+    let spinner = Widgets.spinner(tick: state.tick, ascii: theme.ascii)
+    canvas.put(
+        "\(spinner) Waiting for the browser… \(left / 60):\(String(format: "%02d", left % 60)) left · Esc cancels", x: x + 2, y: y + 9,
+        style: theme.muted, maxWidth: inner)
 }
 
 // MARK: - Queue

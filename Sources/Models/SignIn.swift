@@ -31,8 +31,14 @@ public struct OAuthStart: Codable, Sendable, Equatable {
     public var pollHandle: String?
     /// Seconds to wait between polls.
     public var interval: Int?
+    /// Device and link flows: a short address on this server that redirects to `authorize_url`, easy to type
+    /// on a phone when the console runs over SSH.
+    public var openURL: String?
 
-    public init(provider: OAuthProviderID, authorizeURL: String, expiresIn: Int, pollHandle: String? = nil, interval: Int? = nil) {
+    public init(
+        provider: OAuthProviderID, authorizeURL: String, expiresIn: Int, pollHandle: String? = nil, interval: Int? = nil, openURL: String? = nil
+    ) {
+        self.openURL = openURL
         self.provider = provider
         self.authorizeURL = authorizeURL
         self.expiresIn = expiresIn
@@ -45,6 +51,7 @@ public struct OAuthStart: Codable, Sendable, Equatable {
         case authorizeURL = "authorize_url"
         case expiresIn = "expires_in"
         case pollHandle = "poll_handle"
+        case openURL = "open_url"
     }
 }
 

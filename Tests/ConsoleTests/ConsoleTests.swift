@@ -122,6 +122,53 @@ struct ConsoleStateTests {
         #expect(state.page == .me)
     }
 
+    @Test("provider sign-in: Ctrl-O lists the server's providers, Enter starts, the tick polls until signed in, Esc cancels")
+    func providerSignIn() {
+        var state = AppState(server: "http://x")
+        #expect(reduce(&state, .key(.ctrl("o"))) == [.loadProviders(server: "http://x")])
+        _ = reduce(&state, .providersLoaded([]))
+        #expect(state.login.oauth == nil && state.login.error?.contains("no provider sign-in") == true)
+        _ = reduce(&state, .key(.ctrl("o")))
+        _ = reduce(&state, .providersLoaded([.google, .github]))
+        #expect(state.login.oauth?.provider == .google)
+        _ = reduce(&state, .key(.right))
+        #expect(state.login.oauth?.provider == .github)
+        _ = reduce(&state, .key(.char("g")))
+        #expect(state.login.oauth?.provider == .google)
+        _ = reduce(&state, .key(.char("h")))
+        #expect(reduce(&state, .key(.enter)) == [.startOAuth(server: "http://x", provider: .github)])
+        // Keys are ignored while the start is in flight.
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        let start = OAuthStart(
+            provider: .github, authorizeURL: "https://github.com/login/oauth/authorize?state=s", expiresIn: 600, pollHandle: "h", interval: 2)
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = reduce(&state, .oauthStarted(start, at: t0))
+        #expect(render(&state, width: 80, height: 24, theme: theme, now: t0).text.contains("https://github.com/login/oauth/authorize?state=s"))
+        // Polls come on the tick, every `interval` seconds, one at a time.
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(1))).isEmpty)
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(2))) == [.pollOAuth(server: "http://x", handle: "h")])
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(3))).isEmpty)
+        _ = reduce(&state, .oauthPending(at: t0.addingTimeInterval(3)))
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(5))) == [.pollOAuth(server: "http://x", handle: "h")])
+        _ = reduce(&state, .signedIn(Fixture.plainUser, server: "http://x"))
+        #expect(state.page == .me && state.login.oauth == nil)
+
+        // The link expires; Esc cancels.
+        var other = AppState(server: "http://x")
+        _ = reduce(&other, .providersLoaded([.apple]))
+        _ = reduce(&other, .oauthStarted(start, at: t0))
+        #expect(reduce(&other, .tick(t0.addingTimeInterval(601))).isEmpty)
+        #expect(other.login.oauth == nil && other.login.error?.contains("expired") == true)
+        _ = reduce(&other, .providersLoaded([.apple]))
+        _ = reduce(&other, .key(.escape))
+        #expect(other.login.oauth == nil && !other.shouldQuit)
+        // A failure from the poll (the provider refused) lands on the form.
+        _ = reduce(&other, .providersLoaded([.apple]))
+        _ = reduce(&other, .oauthStarted(start, at: t0))
+        _ = reduce(&other, .signInFailed("Apple's identity token did not verify"))
+        #expect(other.login.oauth == nil && other.login.error == "Apple's identity token did not verify")
+    }
+
     @Test("a bad server URL is caught before any request")
     func badServer() {
         var state = AppState(server: "not a url", email: "a@b.co")

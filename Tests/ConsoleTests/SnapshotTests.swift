@@ -48,6 +48,19 @@ struct SnapshotTests {
         _ = reduce(&phone, .key(.ctrl("p")))
         _ = reduce(&phone, .phoneCodeSent("+15550102030"))
         result.append(("login-phone-code", phone))
+        var providers = AppState(server: "http://127.0.0.1:8000")
+        _ = reduce(&providers, .providersLoaded([.google, .github, .facebook, .apple]))
+        _ = reduce(&providers, .key(.right))
+        result.append(("login-providers", providers))
+        var waiting = providers
+        _ = reduce(
+            &waiting,
+            .oauthStarted(
+                OAuthStart(
+                    provider: .github, authorizeURL: "https://github.com/login/oauth/authorize?response_type=code&client_id=abc",
+                    expiresIn: 600, pollHandle: "h", interval: 2, openURL: "http://127.0.0.1:8000/api/v1/auth/oauth/go/K7QM2XPA"),
+                at: Fixture.now))
+        result.append(("login-provider-wait", waiting))
 
         var queue = Fixture.loadedState(ascii: ascii)
         _ = reduce(&queue, .key(.char("j")))

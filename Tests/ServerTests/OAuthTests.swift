@@ -213,6 +213,12 @@ struct OAuthTests {
             let handle = try #require(start.pollHandle)
             #expect(start.expiresIn == 600 && start.interval == 2)
             #expect(!start.authorizeURL.contains(handle))
+            // The short address redirects to the provider's page.
+            let openURL = try #require(start.openURL.flatMap(URLComponents.init(string:)))
+            #expect(openURL.host == "spendsense.test" && openURL.path.count == "/api/v1/auth/oauth/go/".count + 8)
+            let short = try await client.call(.get, openURL.path)
+            #expect(short.status == .found && short.headers[.location] == start.authorizeURL)
+            #expect(try await client.call(.get, "/api/v1/auth/oauth/go/NOTACODE").status == .notFound)
 
             let pending = try await client.call(.post, "/api/v1/auth/oauth/poll", json: OAuthPollRequest(pollHandle: handle))
             #expect(pending.status == .accepted)

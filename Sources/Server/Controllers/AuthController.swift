@@ -34,6 +34,7 @@ struct AuthController {
         group.post("oauth/{provider}/device", use: startDevice)
         group.post("oauth/{provider}/token", use: signInWithIDToken)
         group.post("oauth/poll", use: poll)
+        group.get("oauth/go/{code}", use: shortLink)
         signedIn.post("oauth/link", use: linkOAuth)
         signedIn.delete("oauth/unlink/{provider}", use: unlinkOAuth)
         signedIn.post("phone/link", use: linkPhone)
@@ -146,6 +147,12 @@ struct AuthController {
     @Sendable func startDevice(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<OAuthStart> {
         let provider = try context.parameters.require("provider")
         return EditedResponse(status: .created, response: try await auth.beginOAuth(provider, purpose: .device, client: client(request, context)))
+    }
+
+    /// The short address of a device or link flow: a redirect to the provider.
+    @Sendable func shortLink(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let target = try await auth.shortLinkTarget(try context.parameters.require("code"))
+        return Response(status: .found, headers: [.location: target, .cacheControl: "no-store"])
     }
 
     @Sendable func poll(_ request: Request, context: AppRequestContext) async throws -> OAuthPollAnswer {

@@ -85,9 +85,31 @@ extension AuthService {
         // Apple posts the answer back when it shares the name or email.
         if provider.id == .apple { query.append(URLQueryItem(name: "response_mode", value: "form_post")) }
         components.percentEncodedQuery = query.map { "\(SigV4.encode($0.name))=\(SigV4.encode($0.value ?? ""))" }.joined(separator: "&")
-        return OAuthStart(
+        var start = OAuthStart(
             provider: provider.id, authorizeURL: components.url!.absoluteString, expiresIn: Int(Self.oauthLifetime),
             pollHandle: pending.pollHandle, interval: pending.pollHandle == nil ? nil : Self.pollInterval)
+        if pending.pollHandle != nil {
+            // A short address to type on another device; it redirects to the provider for ten minutes.
+            let code = Self.shortCode()
+            try await keyValue.set("oauth-go:\(code)", value: start.authorizeURL, ttl: Self.oauthLifetime)
+            start.openURL = registry.shortURL(code)
+        }
+        return start
+    }
+
+    /// Eight characters without look-alikes (no 0/O, 1/I/L).
+    static func shortCode() -> String {
+        let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<8).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+    }
+
+    /// `GET /oauth/go/{code}`: where a short address leads.
+    func shortLinkTarget(_ code: String) async throws -> String {
+        guard let target = try await keyValue.get("oauth-go:\(code.uppercased())") else {
+            throw AppError(.notFound, code: ErrorCode.pollExpired, "This sign-in link has expired; start again from the console")
+        }
+        return target
     }
 
     /// The provider sent the browser back. Browser sign-in answers with tokens; device and link flows record

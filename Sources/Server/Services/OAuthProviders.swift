@@ -398,9 +398,13 @@ public struct OAuthRegistry: Sendable {
         return client
     }
 
-    func callbackURL(_ id: OAuthProviderID) -> String {
+    private var base: String {
         var base = publicURL.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
-        return "\(base)/api/v1/auth/oauth/\(id.rawValue)/callback"
+        return base
     }
+
+    func callbackURL(_ id: OAuthProviderID) -> String { "\(base)/api/v1/auth/oauth/\(id.rawValue)/callback" }
+
+    func shortURL(_ code: String) -> String { "\(base)/api/v1/auth/oauth/go/\(code)" }
 }
