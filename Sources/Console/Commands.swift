@@ -9,7 +9,10 @@ struct SpendSenseConsole: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spendsense",
         abstract: "The SpendSense console: review recommendations, watch analytics, manage your data.",
-        subcommands: [TUI.self, Login.self, Logout.self, WhoAmI.self, Review.self, Analytics.self, UploadFile.self, ConsentCommand.self, Demo.self, BenchUI.self],
+        subcommands: [
+            TUI.self, Login.self, Logout.self, WhoAmI.self, Review.self, Analytics.self, UploadFile.self, ConsentCommand.self, AccountCommand.self,
+            PasswordCommand.self, Demo.self, BenchUI.self,
+        ],
         defaultSubcommand: TUI.self
     )
 }
@@ -115,28 +118,73 @@ func runConsole(state: AppState, effects: any EffectRunner, theme: Theme, initia
 }
 
 struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Sign in and save the session for later commands.")
+    static let configuration = CommandConfiguration(
+        abstract: "Sign in and save the session for later commands.",
+        discussion: """
+            With --email, the password comes from standard input (--password-stdin). With --provider, the console \
+            prints a short link to open in any browser (this machine or your phone) and waits until you have signed in \
+            there. An account with an authenticator is asked for its code on the terminal.
+            """)
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Account email.") var email: String
+    @Option(help: "Account email.") var email: String?
     @Flag(help: "Read the password from standard input.") var passwordStdin = false
+    @Option(help: "Sign in with google, github, facebook or apple instead.") var provider: String?
+
+    func validate() throws {
+        guard (email == nil) != (provider == nil) else { throw ValidationError("pass either --email or --provider") }
+        if let provider, OAuthProviderID(rawValue: provider.lowercased()) == nil {
+            throw ValidationError("--provider must be google, github, facebook or apple")
+        }
+    }
 
     func run() async throws {
-        guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the password in") }
-        guard let password = readLine(strippingNewline: true), !password.isEmpty else {
-            throw ValidationError("no password on standard input")
-        }
         let (serverText, url) = try global.serverURL()
         let client = APIClient(baseURL: url)
         do {
-            let response = try await client.login(email: email, password: password)
+            let response: AuthResponse
+            if let email {
+                guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the password in") }
+                guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+                    throw ValidationError("no password on standard input")
+                }
+                response = try await withSecondFactor(client) { try await client.login(email: email, password: password, deviceName: LiveEffects.deviceName) }
+            } else {
+                let provider = OAuthProviderID(rawValue: provider!.lowercased())!
+                response = try await withSecondFactor(client) { try await deviceSignIn(client, provider: provider) }
+            }
             global.store.save(
-                .init(server: serverText, email: response.email ?? email, accessToken: response.accessToken,
+                .init(server: serverText, email: response.email ?? email ?? provider, accessToken: response.accessToken,
                       refreshToken: response.refreshToken))
-            print("signed in to \(serverText) as \(response.email ?? email) (\(response.role.rawValue))")
+            print("signed in to \(serverText) as \(response.email ?? email ?? "your \(provider ?? "") account") (\(response.role.rawValue))")
         } catch let error as APIError {
             throw CleanExit.message(error.description, code: 1)
         }
     }
+}
+
+/// Runs a sign-in; when the account has an authenticator, asks for its code on the terminal.
+func withSecondFactor(_ client: APIClient, _ signIn: () async throws -> AuthResponse) async throws -> AuthResponse {
+    do {
+        return try await signIn()
+    } catch APIError.mfaRequired(let challengeID) {
+        FileHandle.standardError.write(Data("Code from your authenticator app: ".utf8))
+        guard let code = readLine(strippingNewline: true), !code.isEmpty else { throw ValidationError("no code entered") }
+        return try await client.verifyMFA(challengeID: challengeID, code: code)
+    }
+}
+
+/// The device flow on a plain terminal: print the link, poll until the browser side is done or the link expires.
+func deviceSignIn(_ client: APIClient, provider: OAuthProviderID) async throws -> AuthResponse {
+    let start = try await client.startDeviceSignIn(provider, deviceName: LiveEffects.deviceName)
+    guard let handle = start.pollHandle else { throw APIError.decoding("the server sent no poll handle") }
+    FileHandle.standardError.write(
+        Data("Open this link in any browser to sign in with \(provider.displayName) (it expires in \(start.expiresIn / 60) minutes):\n\n  \(start.openURL ?? start.authorizeURL)\n\nWaiting…\n".utf8))
+    let deadline = Date().addingTimeInterval(TimeInterval(start.expiresIn))
+    while Date() < deadline {
+        try await Task.sleep(for: .seconds(start.interval ?? 2))
+        if let response = try await client.pollSignIn(handle) { return response }
+    }
+    throw CleanExit.message("the sign-in link expired; run the command again", code: 1)
 }
 
 struct Logout: AsyncParsableCommand {

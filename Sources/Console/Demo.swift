@@ -31,7 +31,9 @@ struct Demo: AsyncParsableCommand {
 
         let server = try Self.launch(
             serverBinary, ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDirectory.path], log: logURL,
-            append: true)
+            append: true,
+            // The demo offers provider sign-in through the development stand-in (unless real providers are set).
+            environment: ProcessInfo.processInfo.environment["OAUTH_DEV_PROVIDER"] == nil ? ["OAUTH_DEV_PROVIDER": "1"] : [:])
         defer {
             if server.isRunning {
                 server.terminate()
@@ -90,7 +92,7 @@ struct Demo: AsyncParsableCommand {
         return found
     }
 
-    static func launch(_ binary: URL, _ arguments: [String], log: URL, append: Bool = false) throws -> Process {
+    static func launch(_ binary: URL, _ arguments: [String], log: URL, append: Bool = false, environment: [String: String] = [:]) throws -> Process {
         if !append || !FileManager.default.fileExists(atPath: log.path) {
             guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
                 throw CleanExit.message("cannot write \(log.path)", code: 1)
@@ -101,6 +103,7 @@ struct Demo: AsyncParsableCommand {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice

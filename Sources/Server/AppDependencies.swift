@@ -28,6 +28,10 @@ public struct AppDependencies: Sendable {
     public let email: (any EmailSender)?
     /// Configured OAuth providers (nil: none).
     public let oauth: OAuthRegistry?
+    /// Where browsers reach this server (OAuth callbacks); set to the bound address at start without `PUBLIC_URL`.
+    public let publicAddress: PublicAddress
+    /// The development stand-in provider, mounted at `/dev/oauth` (development with `OAUTH_DEV_PROVIDER=1`).
+    public let devOAuth: DevOAuthProvider?
     /// Texts phone sign-in codes (nil: phone sign-in off).
     public let sms: (any SMSSender)?
     /// The development outbox, when texts or emails go to it (readable at `GET /api/v1/dev/outbox`).
@@ -81,6 +85,18 @@ public struct AppDependencies: Sendable {
                 aws.endpoint = configuration.sesEndpoint
                 email = SESSender(aws: aws, from: configuration.emailFrom)
             }
+            let publicAddress = PublicAddress(configuration.resolvedPublicURL)
+            var providers = configuration.oauthProviders
+            var devOAuth: DevOAuthProvider?
+            if configuration.devOAuthProvider {
+                guard configuration.environment == .development else {
+                    throw ConfigurationError("OAUTH_DEV_PROVIDER is for development; configure real providers in production")
+                }
+                let dev = try await DevOAuthProvider.make(autoApprove: false)
+                let real = Set(providers.map(\.id))
+                providers += OAuthProviderID.allCases.filter { !real.contains($0) }.map { dev.settings($0, base: "/dev/oauth") }
+                devOAuth = dev
+            }
             return AppDependencies(
                 configuration: configuration,
                 database: database,
@@ -101,8 +117,9 @@ public struct AppDependencies: Sendable {
                     repository: SQLSettingsRepository(database: database),
                     defaults: ServerSettings(mfaRequiredForStaff: configuration.mfaRequiredForStaff)),
                 email: email,
-                oauth: configuration.oauthProviders.isEmpty
-                    ? nil : OAuthRegistry(settings: configuration.oauthProviders, publicURL: configuration.resolvedPublicURL),
+                oauth: providers.isEmpty ? nil : OAuthRegistry(settings: providers, address: publicAddress),
+                publicAddress: publicAddress,
+                devOAuth: devOAuth,
                 sms: sms,
                 outbox: outbox,
                 secrets: SecretBox(root: blobKey, purpose: "spendsense mfa secrets v1"),

@@ -58,6 +58,11 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
         }
     }
 
+    // Development only: the stand-in OAuth provider (its sign-in page, token, profile and key endpoints).
+    if configuration.environment == .development, let dev = dependencies.devOAuth {
+        dev.addRoutes(to: router.group("dev/oauth"))
+    }
+
     routeTable.set(router.routes.map { ($0.method.rawValue, $0.path.description) })
     return router
 }
@@ -83,6 +88,9 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port), serverName: "spendsense"),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
+            if configuration.publicURL == nil, let bound = URL(string: "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(port)") {
+                dependencies.publicAddress.set(bound)
+            }
             onReady?(configuration.host, port)
         },
         logger: dependencies.logger

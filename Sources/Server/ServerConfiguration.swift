@@ -69,6 +69,9 @@ public struct ServerConfiguration: Sendable {
     public var passwordResetPerHour = 3
     /// OAuth providers (`OAUTH_{PROVIDER}_*`); the ones listed are the ones offered.
     public var oauthProviders: [OAuthProviderSettings] = []
+    /// Development only (`OAUTH_DEV_PROVIDER=1`): a local stand-in for the providers at `/dev/oauth`, used by every
+    /// provider without real credentials.
+    public var devOAuthProvider = false
     /// The address browsers and providers reach this server at (`PUBLIC_URL`), for OAuth callback URLs.
     /// Default: `http://host:port`.
     public var publicURL: URL?

@@ -123,6 +123,10 @@ struct CommonOptions: ParsableArguments {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        configuration.devOAuthProvider = ["1", "true", "yes"].contains(env["OAUTH_DEV_PROVIDER"]?.lowercased() ?? "")
+        if configuration.devOAuthProvider, configuration.environment == .production {
+            throw ValidationError("OAUTH_DEV_PROVIDER is for development; configure OAUTH_<PROVIDER>_* in production")
+        }
         if let text = env["PUBLIC_URL"], !text.isEmpty {
             guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
                 throw ValidationError("PUBLIC_URL must be an http(s) URL such as https://spendsense.example.com")

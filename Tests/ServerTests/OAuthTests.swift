@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import Models
 import NIOCore
+import NIOHTTP1
 import NIOFoundationEssentialsCompat
 import Server
 import Storage
@@ -250,5 +251,65 @@ struct OAuthTests {
             #expect(try failed.errorBody().error.code == ErrorCode.idTokenInvalid)
             _ = dependencies
         }
+    }
+}
+
+@Suite("The development OAuth provider")
+struct DevProviderTests {
+    @Test("mounted at /dev/oauth: a person picks an email on its page, denies or signs in; the server talks to itself over HTTP")
+    func devProvider() async throws {
+        try await withApp(.sqlite, .live, configure: { $0.devOAuthProvider = true }) { dependencies, client in
+            let port = try #require(client.port)
+            // Every provider is offered, all at the stand-in; the callback address is the bound port.
+            #expect(try await client.call(.get, "/api/v1/auth/oauth/providers").decode(OAuthProviders.self).providers == OAuthProviderID.allCases)
+            #expect(dependencies.publicAddress.url.absoluteString == "http://127.0.0.1:\(port)")
+            try await TestBrowser.with { browser in
+                var accounts: [UUID] = []
+                for provider in [OAuthProviderID.github, .apple] {
+                    let start = try await client.call(.get, "/api/v1/auth/oauth/\(provider.rawValue)/authorize?format=json").decode(OAuthStart.self)
+                    #expect(start.authorizeURL.hasPrefix("http://127.0.0.1:\(port)/dev/oauth/\(provider.rawValue)/authorize?"))
+                    // The sign-in page carries the request in hidden fields.
+                    let page = try await browser.http.execute(HTTPClientRequest(url: start.authorizeURL), timeout: .seconds(10))
+                    let html = String(buffer: try await page.body.collect(upTo: 1 << 20))
+                    #expect(page.status == .ok && html.contains("Sign in with \(provider.displayName)") && html.contains(#"name="state""#))
+                    let query = try #require(URLComponents(string: start.authorizeURL)?.percentEncodedQuery)
+                    let form = query + "&email=dev.person%40example.com&name=Dev+Person&decision=approve"
+                    var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/dev/oauth/\(provider.rawValue)/authorize")
+                    post.method = .POST
+                    post.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+                    post.body = .bytes(ByteBuffer(string: form))
+                    let approved = try await browser.http.execute(post, timeout: .seconds(10))
+                    #expect(approved.status == .found)
+                    let back = try #require(approved.headers.first(name: "location").flatMap(URLComponents.init(string:)))
+                    let reply = try await client.deliver(back, provider: provider)
+                    #expect(reply.status == .ok, "\(provider): \(reply.text)")
+                    let tokens = try reply.decode(AuthResponse.self)
+                    #expect(tokens.email == "dev.person@example.com")
+                    // GitHub's verified primary address made the account; Apple vouches for the same address, so it
+                    // signs in to that account.
+                    accounts.append(tokens.userID)
+                }
+                #expect(accounts.count == 2 && accounts[0] == accounts[1])
+                // Deny: the callback hears access_denied.
+                let start = try await client.call(.get, "/api/v1/auth/oauth/facebook/authorize?format=json").decode(OAuthStart.self)
+                let query = try #require(URLComponents(string: start.authorizeURL)?.percentEncodedQuery)
+                var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/dev/oauth/facebook/authorize")
+                post.method = .POST
+                post.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+                post.body = .bytes(ByteBuffer(string: query + "&decision=deny"))
+                let denied = try await browser.http.execute(post, timeout: .seconds(10))
+                let back = try #require(denied.headers.first(name: "location").flatMap(URLComponents.init(string:)))
+                #expect(back.query("error") == "access_denied")
+                #expect(try await client.deliver(back, provider: .facebook).status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("the stand-in is refused outside development")
+    func productionRefuses() async throws {
+        var configuration = ServerConfiguration.testing()
+        configuration.environment = .production
+        configuration.devOAuthProvider = true
+        await #expect(throws: ConfigurationError.self) { _ = try await AppDependencies.make(configuration, logger: quietLogger()) }
     }
 }

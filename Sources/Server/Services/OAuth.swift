@@ -72,7 +72,7 @@ extension AuthService {
         if let handle = pending.pollHandle {
             try await keyValue.set("oauth-poll:\(handle)", value: try Self.encode(PollRecord(status: "pending")), ttl: Self.oauthLifetime)
         }
-        var components = URLComponents(url: provider.settings.authorizeURL, resolvingAgainstBaseURL: false)!
+        var components = URLComponents(url: registry.address.resolve(provider.settings.authorizeURL), resolvingAgainstBaseURL: false)!
         var query = components.queryItems ?? []
         query += [
             URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: provider.settings.clientID),

@@ -157,6 +157,8 @@ struct OAuthProviderClient: Sendable {
     let settings: OAuthProviderSettings
     let http: HTTPClient
     let keySets: JWKSCache
+    /// Resolves provider URLs given as paths on this server (the development provider).
+    let address: PublicAddress
 
     var id: OAuthProviderID { settings.id }
 
@@ -205,7 +207,7 @@ struct OAuthProviderClient: Sendable {
             ("client_secret", try await clientSecret()), ("code_verifier", verifier),
         ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
         let (status, body) = try await send(
-            settings.tokenURL, method: .POST, headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
+            address.resolve(settings.tokenURL), method: .POST, headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
             body: Data(form.utf8))
         let answer = try? JSONDecoder().decode(TokenAnswer.self, from: body)
         guard (200..<300).contains(status), let answer, answer.error == nil, answer.accessToken != nil || answer.idToken != nil else {
@@ -228,7 +230,7 @@ struct OAuthProviderClient: Sendable {
         if id == .apple || settings.userinfoURL == nil {
             throw OAuthFailure.badIDToken("\(id.displayName) sent no identity token")
         }
-        guard let accessToken = tokens.accessToken, let userinfo = settings.userinfoURL else {
+        guard let accessToken = tokens.accessToken, let userinfo = settings.userinfoURL.map(address.resolve) else {
             throw OAuthFailure.refused("\(id.displayName) sent no access token")
         }
         let profile = try await getJSON(userinfo, accessToken: accessToken)
@@ -262,7 +264,7 @@ struct OAuthProviderClient: Sendable {
 
     /// Verifies an identity token against the provider's published keys, issuer, our client id, expiry and nonce.
     func verifyIDToken(_ token: String, nonce: String?) async throws -> ProviderIdentity {
-        guard let jwksURL = settings.jwksURL else { throw OAuthFailure.badIDToken("\(id.displayName) does not issue identity tokens here") }
+        guard let jwksURL = settings.jwksURL.map(address.resolve) else { throw OAuthFailure.badIDToken("\(id.displayName) does not issue identity tokens here") }
         func verified(_ keys: JWTKeyCollection) async throws -> ProviderIDToken {
             try await keys.verify(token, as: ProviderIDToken.self, expectedAudience: settings.clientID)
         }
@@ -372,16 +374,35 @@ final class JWKSCache: Sendable {
     }
 }
 
+/// The address browsers and providers reach this server at: `PUBLIC_URL`, or the listening address once the
+/// server is bound (a port of 0 is only known then).
+public final class PublicAddress: Sendable {
+    private let value: Mutex<URL>
+
+    public init(_ url: URL) { value = Mutex(url) }
+
+    public var url: URL { value.withLock { $0 } }
+
+    public func set(_ url: URL) { value.withLock { $0 = url } }
+
+    /// `url` as is when absolute; a path (`/dev/oauth/…`) on this server otherwise.
+    func resolve(_ url: URL) -> URL {
+        guard url.host == nil else { return url }
+        return URL(string: url.relativeString, relativeTo: self.url)?.absoluteURL ?? url
+    }
+}
+
 /// The configured providers and everything their flows share.
 public struct OAuthRegistry: Sendable {
     let clients: [OAuthProviderID: OAuthProviderClient]
     /// Our public address, for the callback URL the providers redirect to.
-    let publicURL: URL
+    let address: PublicAddress
 
-    public init(settings: [OAuthProviderSettings], publicURL: URL, http: HTTPClient = .shared) {
+    public init(settings: [OAuthProviderSettings], address: PublicAddress, http: HTTPClient = .shared) {
         let keySets = JWKSCache()
-        self.clients = Dictionary(settings.map { ($0.id, OAuthProviderClient(settings: $0, http: http, keySets: keySets)) }, uniquingKeysWith: { $1 })
-        self.publicURL = publicURL
+        self.clients = Dictionary(
+            settings.map { ($0.id, OAuthProviderClient(settings: $0, http: http, keySets: keySets, address: address)) }, uniquingKeysWith: { $1 })
+        self.address = address
     }
 
     var configured: [OAuthProviderID] { OAuthProviderID.allCases.filter { clients[$0] != nil } }
@@ -399,7 +420,7 @@ public struct OAuthRegistry: Sendable {
     }
 
     private var base: String {
-        var base = publicURL.absoluteString
+        var base = address.url.absoluteString
         while base.hasSuffix("/") { base.removeLast() }
         return base
     }

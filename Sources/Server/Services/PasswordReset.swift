@@ -90,7 +90,7 @@ extension AuthService {
 
             Your reset token: \(token)
 
-            Reset in the console with `spendsense reset-password --token \(token)`, or send it to
+            Reset it with `spendsense password reset --token \(token) --password-stdin`, or send it to
             POST /api/v1/auth/reset-password. It works once, for 30 minutes.
             If this was not you, ignore this message; your password stays as it is.
             """
