@@ -1,6 +1,6 @@
 # SpendSense — the two commands a newcomer needs are `make demo` and `make test`.
 SWIFT ?= swift
-APT_PACKAGES := libncursesw5-dev tmux python3
+APT_PACKAGES := libncursesw5-dev tmux python3 curl
 BIN := .build/debug
 
 .PHONY: demo test build deps bench screenshots clean

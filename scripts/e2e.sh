@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: drives the real `spendsense` binary in tmux against a real server (a seeded demo server on a free
 # port): sign in, sort the queue, filter, mark 3 items, bulk approve through the preview dialog, open a trace,
-# resize to 80×24 and back, quit. Asserts on the captured screen text and on the server's state (read back with
+# resize to 80×24 and back, quit; then a provider sign-in through the development provider, and a password reset
+# through the CLI and the development outbox. Asserts on the captured screen text and on the server's state (read back with
 # the scriptable CLI). Run by `make test` when tmux is installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,4 +101,44 @@ keys q
 wait_for "Pending "
 keys q
 wait_for "console-exited-0"
+tmux kill-session -t "$session"
+
+# Provider sign-in from the console: Ctrl-O, pick GitHub, open the short link "in a browser" (curl plays the
+# browser against the development stand-in provider), and the console signs itself in by polling.
+tmux -u new-session -d -s "$session" -x 100 -y 30 -e LANG=C.UTF-8 \
+  "$BIN/spendsense --server $url --credentials $data/oauth.json; echo console-exited-\$?; sleep 30"
+wait_for "Sign in to SpendSense"
+keys C-o
+wait_for "Sign in with a provider you already use"
+keys h Enter
+wait_for "Waiting for the browser"
+link=$(screen | grep -o "$url/api/v1/auth/oauth/go/[A-Z0-9]*" | head -1)
+[ -n "$link" ] || fail "no short link on the screen"
+authorize=$(curl -s -o /dev/null -w '%{redirect_url}' "$link")
+case "$authorize" in "$url/dev/oauth/github/authorize?"*) ;; *) fail "the short link led to: $authorize" ;; esac
+callback=$(curl -s -o /dev/null -w '%{redirect_url}' -X POST "${authorize%%\?*}" \
+  --data "${authorize#*\?}&email=e2e.person%40example.com&name=E2E&decision=approve")
+case "$callback" in "$url/api/v1/auth/oauth/github/callback?code="*) ;; *) fail "the provider sent the browser to: $callback" ;; esac
+curl -s "$callback" | grep -q "go back to the terminal" || fail "the callback page did not confirm"
+wait_for "Signed in as e2e.person@example.com"
+keys q
+wait_for "console-exited-0"
+"$BIN/spendsense" account methods --server "$url" --credentials "$data/oauth.json" | grep -q "providers  GitHub (e2e.person@example.com)" \
+  || fail "the account does not list GitHub"
+echo "e2e: provider sign-in ok"
+
+# Forgotten password: the CLI asks, the development outbox has the token, the CLI resets, the new password works.
+"$BIN/spendsense" password forgot --email user@example.com --server "$url" >/dev/null
+token=$(curl -s "$url/api/v1/dev/outbox?to=user@example.com" | /usr/bin/python3 -c '
+import json, sys
+body = next(m["body"] for m in json.load(sys.stdin) if m.get("channel") == "email")
+print(next(l.split(": ", 1)[1] for l in body.splitlines() if l.startswith("Your reset token: ")))')
+[ -n "$token" ] || fail "no reset token in the outbox"
+echo 'Fresh-e2e-password-9' | "$BIN/spendsense" password reset --token "$token" --password-stdin --server "$url" >/dev/null
+echo 'Fresh-e2e-password-9' | "$BIN/spendsense" login --email user@example.com --password-stdin --server "$url" --credentials "$data/user.json" >/dev/null \
+  || fail "the new password does not sign in"
+if echo 'Fresh-e2e-password-9' | "$BIN/spendsense" password reset --token "$token" --password-stdin --server "$url" 2>/dev/null; then
+  fail "a reset token worked twice"
+fi
+echo "e2e: password reset ok"
 echo "e2e: passed"
