@@ -110,7 +110,8 @@ public struct AppDependencies: Sendable {
                 reviews: SQLReviewRepository(database: database),
                 analytics: SQLAnalyticsRepository(database: database),
                 blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
-                keyValue: MemoryKeyValueStore(),
+                keyValue: try configuration.redisURL.map { try RedisKeyValueStore(url: $0, prefix: configuration.redisKeyPrefix) }
+                    ?? MemoryKeyValueStore(),
                 mfa: SQLMFARepository(database: database),
                 identities: SQLIdentityRepository(database: database),
                 settings: RuntimeSettings(
@@ -149,6 +150,7 @@ public struct AppDependencies: Sendable {
 
     /// Closes database connections. Call once the server has stopped.
     public func shutdown() async {
+        if let redis = keyValue as? RedisKeyValueStore { await redis.close() }
         await database.close()
     }
 }

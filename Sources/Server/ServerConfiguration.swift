@@ -69,6 +69,11 @@ public struct ServerConfiguration: Sendable {
     public var passwordResetPerHour = 3
     /// OAuth providers (`OAUTH_{PROVIDER}_*`); the ones listed are the ones offered.
     public var oauthProviders: [OAuthProviderSettings] = []
+    /// `REDIS_URL`: the key-value store (rate limits, one-time codes, OAuth state, cached reads) on Redis, shared
+    /// by every instance; nil keeps it in this process.
+    public var redisURL: URL?
+    /// Prefix of every Redis key (several deployments, or test runs, can share one Redis).
+    public var redisKeyPrefix = "spendsense:"
     /// Development only (`OAUTH_DEV_PROVIDER=1`): a local stand-in for the providers at `/dev/oauth`, used by every
     /// provider without real credentials.
     public var devOAuthProvider = false

@@ -123,6 +123,13 @@ struct CommonOptions: ParsableArguments {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        if let text = env["REDIS_URL"], !text.isEmpty {
+            guard let url = URL(string: text), url.scheme == "redis" else {
+                throw ValidationError("REDIS_URL must look like redis://[:password@]host[:port][/db]")
+            }
+            configuration.redisURL = url
+        }
+        if let prefix = env["REDIS_KEY_PREFIX"], !prefix.isEmpty { configuration.redisKeyPrefix = prefix }
         configuration.devOAuthProvider = ["1", "true", "yes"].contains(env["OAUTH_DEV_PROVIDER"]?.lowercased() ?? "")
         if configuration.devOAuthProvider, configuration.environment == .production {
             throw ValidationError("OAUTH_DEV_PROVIDER is for development; configure OAUTH_<PROVIDER>_* in production")

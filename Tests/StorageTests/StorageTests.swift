@@ -27,6 +27,7 @@ struct StorageTests {
     func backendsAreConfigured() {
         if TestBackend.isCI {
             #expect(TestBackend.postgresURL != nil, "CI must set SPENDSENSE_TEST_POSTGRES_URL")
+            #expect(TestKeyValue.redisURL != nil, "CI must set SPENDSENSE_TEST_REDIS_URL")
         }
     }
 
@@ -178,8 +179,8 @@ struct StorageTests {
     }
 }
 
-@Suite("Key-value store")
-struct KeyValueStoreTests {
+@Suite("In-memory key-value store with a clock")
+struct MemoryKeyValueClockTests {
     final class Clock: Sendable {
         let value = Mutex(Date(timeIntervalSince1970: 0))
         func advance(_ seconds: TimeInterval) { value.withLock { $0 += seconds } }

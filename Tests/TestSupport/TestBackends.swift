@@ -27,6 +27,29 @@ public enum TestBackend: String, Sendable, CustomStringConvertible, CaseIterable
     }
 }
 
+/// The key-value stores a test runs against: memory always, Redis when `SPENDSENSE_TEST_REDIS_URL` is set (CI sets
+/// it, and there a missing URL is a failure).
+public enum TestKeyValue: String, Sendable, CustomStringConvertible, CaseIterable {
+    case memory
+    case redis
+
+    public var description: String { rawValue }
+
+    public static var redisURL: URL? {
+        ProcessInfo.processInfo.environment["SPENDSENSE_TEST_REDIS_URL"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
+    }
+
+    public static var available: [TestKeyValue] { redisURL == nil ? [.memory] : [.memory, .redis] }
+
+    /// A store of its own: Redis keys get a prefix no other test uses.
+    public func make() throws -> any KeyValueStore {
+        switch self {
+        case .memory: return MemoryKeyValueStore()
+        case .redis: return try RedisKeyValueStore(url: Self.redisURL!, prefix: "test-\(UUID().uuidString.prefix(8)):")
+        }
+    }
+}
+
 /// A fresh, empty database for one test; `drop()` removes it (PostgreSQL) when the test is done.
 public struct ScratchDatabase: Sendable {
     public let location: DatabaseLocation

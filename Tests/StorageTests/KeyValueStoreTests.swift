@@ -1,0 +1,85 @@
+import Foundation
+import NIOCore
+@testable import Storage
+import TestSupport
+import Testing
+
+/// One contract for every key-value store: the in-memory one and Redis (when configured).
+@Suite("Key-value stores")
+struct KeyValueStoreTests {
+    @Test("get, set with expiry, delete, take once", arguments: TestKeyValue.available)
+    func basics(kind: TestKeyValue) async throws {
+        let store = try kind.make()
+        #expect(try await store.get("missing") == nil)
+        try await store.set("a", value: "1", ttl: nil)
+        #expect(try await store.get("a") == "1")
+        #expect(try await store.ttl("a") == nil)
+        try await store.set("short", value: "soon gone", ttl: 0.2)
+        let left = try #require(try await store.ttl("short"))
+        #expect(left > 0 && left <= 0.2)
+        try await Task.sleep(for: .milliseconds(350))
+        #expect(try await store.get("short") == nil)
+        try await store.delete("a")
+        #expect(try await store.get("a") == nil)
+        // Unicode and separators survive the trip.
+        try await store.set("state:åäö", value: "line one\r\nline two ✓", ttl: 60)
+        #expect(try await store.get("state:åäö") == "line one\r\nline two ✓")
+        #expect(try await store.take("state:åäö") == "line one\r\nline two ✓")
+        #expect(try await store.take("state:åäö") == nil)
+        #expect(await store.ping())
+    }
+
+    @Test("counters start their window once; hit returns the count and the time left", arguments: TestKeyValue.available)
+    func counters(kind: TestKeyValue) async throws {
+        let store = try kind.make()
+        #expect(try await store.increment("c", by: 1, ttl: 60) == 1)
+        #expect(try await store.increment("c", by: 2, ttl: 1) == 3)
+        // The second call's shorter TTL did not restart the window.
+        #expect(try #require(try await store.ttl("c")) > 50)
+        let first = try await store.hit("h", window: 30)
+        #expect(first.count == 1 && first.expiresIn > 29 && first.expiresIn <= 30)
+        let second = try await store.hit("h", window: 30)
+        #expect(second.count == 2 && second.expiresIn <= first.expiresIn)
+    }
+
+    @Test("concurrent increments are all counted and a one-time value is taken once", arguments: TestKeyValue.available)
+    func concurrency(kind: TestKeyValue) async throws {
+        let store = try kind.make()
+        let total = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<100 { group.addTask { try await store.increment("n", by: 1, ttl: 60) } }
+            return try await group.reduce(0) { max($0, $1) }
+        }
+        #expect(total == 100)
+        try await store.set("once", value: "x", ttl: 60)
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 { group.addTask { try await store.take("once") != nil } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+    }
+
+    @Test("RESP replies are decoded whole or not at all")
+    func respParsing() throws {
+        var buffer = ByteBuffer(string: "*3\r\n:7\r\n$5\r\nhello\r\n$-1\r\n+OK\r\n-ERR no\r\n")
+        #expect(try RESPDecoder.parse(&buffer) == .array([.integer(7), .bulk("hello"), .bulk(nil)]))
+        #expect(try RESPDecoder.parse(&buffer) == .simple("OK"))
+        #expect(try RESPDecoder.parse(&buffer) == .error("ERR no"))
+        #expect(try RESPDecoder.parse(&buffer) == nil)
+        // Split mid-bulk: nothing is consumed until the rest arrives.
+        var partial = ByteBuffer(string: "$10\r\nhello")
+        #expect(try RESPDecoder.parse(&partial) == nil)
+        #expect(partial.readableBytes == 10)
+        partial.writeString("world\r\n")
+        #expect(try RESPDecoder.parse(&partial) == .bulk("helloworld"))
+        var bad = ByteBuffer(string: "?what\r\n")
+        #expect(throws: RedisError.self) { try RESPDecoder.parse(&bad) }
+    }
+
+    @Test("an unreachable Redis is 'unavailable', never a crash")
+    func unreachable() async throws {
+        let store = try RedisKeyValueStore(url: URL(string: "redis://127.0.0.1:1/0")!)
+        #expect(await !store.ping())
+        await #expect(throws: StorageError.self) { _ = try await store.get("x") }
+        #expect(throws: RedisError.self) { _ = try RedisKeyValueStore(url: URL(string: "http://127.0.0.1:6379")!) }
+    }
+}
