@@ -23,7 +23,8 @@ let sharedKeyFile: String = {
     return url.path
 }()
 
-/// Builds the app on a scratch database, runs `body` with a router test client, then tears everything down.
+/// Builds the app on a scratch database (PostgreSQL runs also put the key-value store on Redis when
+/// `SPENDSENSE_TEST_REDIS_URL` is set), runs `body` with a router test client, then tears everything down.
 func withApp<T: Sendable>(
     _ backend: TestBackend = .sqlite,
     _ setup: TestingSetup = .router,
@@ -34,6 +35,11 @@ func withApp<T: Sendable>(
     var configuration = ServerConfiguration.testing(database: scratch.location)
     configuration.jwtPrivateKeyFiles = [sharedKeyFile]
     configuration.maxDatabaseConnections = 2
+    // The PostgreSQL runs are the production shape: the key-value store on Redis too, when one is configured.
+    if backend == .postgres, let redis = TestKeyValue.redisURL {
+        configuration.redisURL = redis
+        configuration.redisKeyPrefix = "test-\(UUID().uuidString.prefix(8)):"
+    }
     configure(&configuration)
     let dependencies = try await AppDependencies.make(configuration, logger: quietLogger())
     let app = buildApplication(dependencies)
