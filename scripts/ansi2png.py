@@ -104,6 +104,8 @@ def main():
     text = open(src, encoding="utf-8").read()
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf", 16)
     bold_font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf", 16)
+    # The mono face has no braille (the console's spinner); DejaVu Sans does.
+    braille_font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 16)
     cw, ch = 10, 19
     image = Image.new("RGB", (cols * cw + 16, rows * ch + 16), DEFAULT_BG)
     draw = ImageDraw.Draw(image)
@@ -112,7 +114,8 @@ def main():
             px, py = 8 + x * cw, 8 + y * ch
             draw.rectangle([px, py, px + cw - 1, py + ch - 1], fill=bg)
             if char and char != " ":
-                draw.text((px, py), char, font=bold_font if bold else font, fill=fg)
+                face = braille_font if "\u2800" <= char <= "\u28ff" else (bold_font if bold else font)
+                draw.text((px, py), char, font=face, fill=fg)
     image.save(dst)
 
 

@@ -104,3 +104,12 @@ wait_for "Sign in to SpendSense"
 keys 'operator@example.com' Enter 'not-the-password' Enter
 wait_for "incorrect"
 shot login-error
+
+# Signed out: provider sign-in, the short link to open in any browser.
+open_console ""
+wait_for "Sign in to SpendSense"
+keys C-o
+wait_for "Sign in with a provider you already use"
+keys h Enter
+wait_for "Waiting for the browser"
+shot login-provider

@@ -5,6 +5,11 @@ enum LoginCommand: Equatable, Sendable {
     case nextField, previousField, submit, quit, help, phone, oauth
 }
 
+/// The provider step of the sign-in screen (Ctrl-O).
+enum ProviderStepCommand: Equatable, Sendable {
+    case previous, next, choose, cancel
+}
+
 /// Keys every signed-in screen shares.
 enum GlobalCommand: Equatable, Sendable {
     case help, palette, back, quit, queue, analytics, users, me, admin, sessions, refresh, pause, signOut
@@ -52,6 +57,21 @@ enum Keymap {
             KeyBinding([.function(1)], "Help: every key of this screen", .help, hint: "help"),
             KeyBinding([.escape, .ctrl("c")], "Quit", .quit, hint: "quit"),
         ])
+
+    /// Choosing a provider (a provider's initial also picks it: g, h for GitHub, f, a).
+    static let providerChoice = KeyRegistry<ProviderStepCommand>(
+        title: "Sign in with a provider",
+        [
+            KeyBinding([.left, .up, .backTab], "Previous provider", .previous),
+            KeyBinding([.right, .down, .tab], "Next provider", .next, hint: "choose"),
+            KeyBinding([.enter], "Continue with the chosen provider", .choose, hint: "continue"),
+            KeyBinding([.escape, .ctrl("c")], "Back to email and password", .cancel, hint: "back"),
+        ])
+
+    /// Waiting while the browser side completes.
+    static let providerWait = KeyRegistry<ProviderStepCommand>(
+        title: "Sign in with a provider",
+        [KeyBinding([.escape, .ctrl("c")], "Stop waiting (the link stops working after 10 minutes)", .cancel, hint: "cancel")])
 
     static let global = KeyRegistry<GlobalCommand>(
         title: "Everywhere",
@@ -194,8 +214,12 @@ enum Keymap {
 
     /// Help lines and hints for a page: its own keys first, then the shared ones.
     static func help(
-        for page: Route, overrides: [String: [Key]] = [:]
+        for page: Route, overrides: [String: [Key]] = [:], providerStep: AppState.OAuthStep? = nil
     ) -> (title: String, lines: [(keys: String, help: String)], hints: [(key: String, label: String)]) {
+        if page == .login, let step = providerStep {
+            let registry = step.started == nil ? providerChoice : providerWait
+            return (registry.title, registry.helpLines, registry.hints)
+        }
         let global = self.global.applying(overrides)
         func combine<C>(_ registry: KeyRegistry<C>) -> (String, [(keys: String, help: String)], [(key: String, label: String)]) {
             let registry = registry.applying(overrides)

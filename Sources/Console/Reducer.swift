@@ -479,29 +479,28 @@ private func editCode(_ field: inout TextField, _ key: Key) {
 private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     // Provider sign-in: choose a provider, then wait for the browser.
     if let step = state.login.oauth {
-        if key == .escape || key == .ctrl("c") {
+        let registry = step.started == nil ? Keymap.providerChoice : Keymap.providerWait
+        switch registry.command(for: key) {
+        case .cancel:
             state.login.oauth = nil
             state.busy = nil
             state.login.error = "Sign-in cancelled"
-            return []
-        }
-        guard step.started == nil, state.busy == nil else { return [] }
-        switch key {
-        case .left, .up, .backTab:
+        case _ where step.started != nil || state.busy != nil:
+            break
+        case .previous:
             state.login.oauth?.selected = (step.selected + step.providers.count - 1) % step.providers.count
-        case .right, .down, .tab:
+        case .next:
             state.login.oauth?.selected = (step.selected + 1) % step.providers.count
-        case .enter:
+        case .choose:
             state.busy = "Asking \(step.provider.displayName)…"
             return [.startOAuth(server: state.login.server.text.trimmingCharacters(in: .whitespaces), provider: step.provider)]
-        case .char(let character):
-            // The first letter picks: g, h (GitHub), f, a.
+        case nil:
+            // A provider's initial picks it: g, h (GitHub), f, a.
+            guard case .char(let character) = key else { break }
             let letter = character.lowercased()
             if let index = step.providers.firstIndex(where: { $0.displayName.lowercased().hasPrefix(letter) || ($0 == .github && letter == "h") }) {
                 state.login.oauth?.selected = index
             }
-        default:
-            break
         }
         return []
     }

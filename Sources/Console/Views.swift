@@ -56,7 +56,7 @@ func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now:
         canvas.put(Widgets.spinner(tick: state.tick, ascii: theme.ascii) + " " + busy, x: 1, y: statusY, style: theme.muted)
     }
 
-    let help = Keymap.help(for: state.page, overrides: state.keyOverrides)
+    let help = Keymap.help(for: state.page, overrides: state.keyOverrides, providerStep: state.login.oauth)
     Widgets.hintBar(help.hints, into: &canvas, y: height - 1, theme: theme)
 
     if let toast = state.toast, state.input == nil, state.dialog == nil {
