@@ -85,6 +85,17 @@ public struct AppDependencies: Sendable {
                 aws.endpoint = configuration.sesEndpoint
                 email = SESSender(aws: aws, from: configuration.emailFrom)
             }
+            let blobs: any BlobStore
+            switch configuration.blobBackend {
+            case .file:
+                blobs = try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey)
+            case .s3:
+                guard var aws = configuration.aws, let bucket = configuration.s3Bucket else {
+                    throw ConfigurationError("BLOB_STORE=s3 needs S3_BUCKET and AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY")
+                }
+                aws.endpoint = configuration.s3Endpoint
+                blobs = S3BlobStore(aws: aws, bucket: bucket, prefix: configuration.s3Prefix, key: blobKey)
+            }
             let publicAddress = PublicAddress(configuration.resolvedPublicURL)
             var providers = configuration.oauthProviders
             var devOAuth: DevOAuthProvider?
@@ -109,7 +120,7 @@ public struct AppDependencies: Sendable {
                 recommendations: SQLRecommendationRepository(database: database),
                 reviews: SQLReviewRepository(database: database),
                 analytics: SQLAnalyticsRepository(database: database),
-                blobs: try FileBlobStore(directory: configuration.dataDirectory.appendingPathComponent("blobs"), key: blobKey),
+                blobs: blobs,
                 keyValue: try configuration.redisURL.map { try RedisKeyValueStore(url: $0, prefix: configuration.redisKeyPrefix) }
                     ?? MemoryKeyValueStore(),
                 mfa: SQLMFARepository(database: database),

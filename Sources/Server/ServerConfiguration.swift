@@ -69,6 +69,13 @@ public struct ServerConfiguration: Sendable {
     public var passwordResetPerHour = 3
     /// OAuth providers (`OAUTH_{PROVIDER}_*`); the ones listed are the ones offered.
     public var oauthProviders: [OAuthProviderSettings] = []
+    /// Where uploads are kept (`BLOB_STORE`): files under the data directory, or an S3 bucket (`S3_BUCKET`,
+    /// `S3_PREFIX`, `S3_ENDPOINT`, with the `AWS_*` credentials). Sealed with AES-256-GCM either way.
+    public enum BlobBackend: String, Sendable { case file, s3 }
+    public var blobBackend: BlobBackend = .file
+    public var s3Bucket: String?
+    public var s3Prefix = ""
+    public var s3Endpoint: URL?
     /// `REDIS_URL`: the key-value store (rate limits, one-time codes, OAuth state, cached reads) on Redis, shared
     /// by every instance; nil keeps it in this process.
     public var redisURL: URL?

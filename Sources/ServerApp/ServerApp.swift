@@ -123,6 +123,17 @@ struct CommonOptions: ParsableArguments {
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
+        let blobStore = env["BLOB_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? "file"
+        guard let blobBackend = ServerConfiguration.BlobBackend(rawValue: blobStore) else {
+            throw ValidationError("BLOB_STORE must be file or s3")
+        }
+        configuration.blobBackend = blobBackend
+        configuration.s3Bucket = env["S3_BUCKET"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.s3Prefix = env["S3_PREFIX"] ?? ""
+        configuration.s3Endpoint = env["S3_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
+        if blobBackend == .s3, configuration.s3Bucket == nil || configuration.aws == nil {
+            throw ValidationError("BLOB_STORE=s3 needs S3_BUCKET and AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY")
+        }
         if let text = env["REDIS_URL"], !text.isEmpty {
             guard let url = URL(string: text), url.scheme == "redis" else {
                 throw ValidationError("REDIS_URL must look like redis://[:password@]host[:port][/db]")

@@ -140,9 +140,10 @@ extension PhoneAuthTests {
             try await sender.send(to: "someone@example.com", subject: "Reset your SpendSense password", body: "token")
         }
         // ...and accepts it once the identity exists.
-        try await SNSSender.post(
-            Data(#"{"EmailIdentity":"no-reply@spendsense.test"}"#.utf8), to: moto.url.appendingPathComponent("v2/email/identities"),
-            contentType: "application/json", service: "ses", aws: aws, http: .shared)
+        let created = try await AWSRequest.send(
+            "POST", moto.url.appendingPathComponent("v2/email/identities"), headers: ["content-type": "application/json"],
+            body: Data(#"{"EmailIdentity":"no-reply@spendsense.test"}"#.utf8), service: "ses", aws: aws)
+        #expect(created.status == 200)
         try await sender.send(to: "someone@example.com", subject: "Reset your SpendSense password", body: "Your reset token: abc")
     }
 }

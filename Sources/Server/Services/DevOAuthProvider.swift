@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Storage
 import HTTPTypes
 import Hummingbird
 import JWTKit

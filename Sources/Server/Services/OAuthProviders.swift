@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Storage
 import HTTPTypes
 import JWTKit
 import Models

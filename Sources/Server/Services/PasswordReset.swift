@@ -52,8 +52,9 @@ public struct SESSender: EmailSender {
         let message = Message(
             FromEmailAddress: from, Destination: .init(ToAddresses: [address]),
             Content: .init(Simple: .init(Subject: .init(Data: subject), Body: .init(Text: .init(Data: body)))))
-        try await SNSSender.post(
-            try JSONEncoder().encode(message), to: url, contentType: "application/json", service: "ses", aws: aws, http: http)
+        let (status, answer) = try await AWSRequest.send(
+            "POST", url, headers: ["content-type": "application/json"], body: try JSONEncoder().encode(message), service: "ses", aws: aws, http: http)
+        guard (200..<300).contains(status) else { throw SMSError.rejected(status: status, body: String(decoding: answer.prefix(300), as: UTF8.self)) }
     }
 }
 
