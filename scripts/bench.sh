@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # One load generator on one address as one user: the API rate limits would cut the runs short.
 export API_RATE_LIMIT_PER_USER=0 API_RATE_LIMIT_PER_IP=0
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-if [ "${BENCH_ONLY:-}" != console ]; then
+if [ "${BENCH_ONLY:-}" != console ] && [ "${BENCH_ONLY:-}" != limits ]; then
 [ "${BENCH_ONLY:-}" = engine ] || swift build -c release --product spendsense-server
 swift build -c release --product spendsense-engine-bench
 
@@ -35,6 +35,8 @@ PY
 fi
 # `BENCH_ONLY=engine make bench` stops here (no server needed).
 [ "${BENCH_ONLY:-}" = engine ] && exit 0
+# The rate limits' cost on the hot path, in memory and in Redis (BENCH_ONLY=limits runs only that).
+if [ "${BENCH_ONLY:-}" = limits ]; then swift build -c release --product spendsense-server; exec scripts/bench-limits.sh; fi
 # The console's figures (BENCH_ONLY=console runs only those).
 if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY}" = console ]; then scripts/bench-console.sh; fi
 [ "${BENCH_ONLY:-}" = console ] && exit 0
@@ -196,3 +198,6 @@ block = (
 text = re.sub(r"<!-- users-me:start -->.*?<!-- users-me:end -->", block, text, flags=re.S)
 open(path, "w", encoding="utf-8").write(text)
 PY
+
+# The rate limits' cost on the same call, in memory and in Redis.
+scripts/bench-limits.sh
