@@ -121,6 +121,22 @@ callback=$(curl -s -o /dev/null -w '%{redirect_url}' -X POST "${authorize%%\?*}"
 case "$callback" in "$url/api/v1/auth/oauth/github/callback?code="*) ;; *) fail "the provider sent the browser to: $callback" ;; esac
 curl -s "$callback" | grep -q "go back to the terminal" || fail "the callback page did not confirm"
 wait_for "Signed in as e2e.person@example.com"
+
+# Link Google from the sessions screen the same way.
+keys 6
+wait_for "Sign in with: GitHub"
+keys K
+wait_for "Link a provider"
+keys Enter
+wait_for "Open this link in any browser"
+link=$(screen | grep -o "$url/api/v1/auth/oauth/go/[A-Z0-9]*" | head -1)
+authorize=$(curl -s -o /dev/null -w '%{redirect_url}' "$link")
+callback=$(curl -s -o /dev/null -w '%{redirect_url}' -X POST "${authorize%%\?*}" \
+  --data "${authorize#*\?}&email=e2e.google%40example.com&name=E2E&decision=approve")
+curl -s "$callback" | grep -q "is linked" || fail "the link callback page did not confirm"
+wait_for "Linked Google"
+wait_for "Sign in with: GitHub · Google"
+keys q
 keys q
 wait_for "console-exited-0"
 "$BIN/spendsense" account methods --server "$url" --credentials "$data/oauth.json" | grep -q "providers  GitHub (e2e.person@example.com)" \

@@ -332,6 +332,24 @@ struct SessionsScreen: Equatable {
     var table = TableModel(columns: SessionsScreen.columns, sortColumn: 2, descending: true)
     var items: [UUID: SessionInfo] = [:]
     var loading = false
+    /// The ways into this account (password, phone, providers).
+    var methods: SignInMethods?
+}
+
+/// Linking a provider from the sessions screen: choose, then open the link and wait (polled on the tick).
+struct LinkDialog: Equatable {
+    var providers: [OAuthProviderID]
+    var choice: ChoiceField
+    var started: OAuthStart?
+    var nextPoll: Date?
+    var expiresAt: Date?
+
+    init(providers: [OAuthProviderID]) {
+        self.providers = providers
+        self.choice = ChoiceField(label: "Provider", options: providers.map(\.displayName))
+    }
+
+    var provider: OAuthProviderID { providers[choice.selected] }
 }
 
 // MARK: - Dialogs
@@ -359,6 +377,10 @@ enum Dialog: Equatable {
     case feedback(FeedbackDialog)
     /// A message (results of a bulk action, conflicts).
     case message(title: String, lines: [String])
+    /// Link a provider to this account.
+    case link(LinkDialog)
+    /// Unlink a provider or the phone number (`choice` holds their names; `values` what to send).
+    case unlink(choice: ChoiceField, values: [String])
 }
 
 struct BulkDialog: Equatable {
@@ -453,6 +475,14 @@ enum Action: Equatable {
     case lockChanged(User)
     case roleChanged(User)
     case sessionsLoaded([SessionInfo])
+    case methodsLoaded(SignInMethods)
+    /// The providers this server offers, to link one.
+    case linkProvidersLoaded([OAuthProviderID])
+    case linkStarted(OAuthStart, at: Date)
+    case linkPending(at: Date)
+    case linked(LinkResult)
+    case linkFailed(String)
+    case unlinked(SignInMethods, label: String)
     case totpEnrollment(TOTPEnrollment)
     case totpEnabled
     /// A session ended; `signedOut` when it was this one (or all of them).
@@ -508,6 +538,11 @@ enum Effect: Equatable {
     case setLock(UUID, lock: Bool)
     case setRole(UUID, Role)
     case loadSessions
+    case loadMethods
+    case loadLinkProviders
+    case startLink(OAuthProviderID)
+    case pollLink(handle: String)
+    case unlinkMethod(String)
     case enrollTOTP
     case confirmTOTP(code: String)
     case endSession(UUID)

@@ -232,6 +232,54 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
                            .number(session.createdAt.timeIntervalSince1970)])
         }, dropMissingMarks: true)
         return []
+    case .methodsLoaded(let methods):
+        state.sessions.methods = methods
+        return []
+    case .linkProvidersLoaded(let providers):
+        state.busy = nil
+        guard !providers.isEmpty else {
+            state.toast = .init(text: "This server offers no providers to link", isError: true)
+            return []
+        }
+        state.dialog = .link(LinkDialog(providers: providers))
+        return []
+    case .linkStarted(let start, let at):
+        state.busy = nil
+        guard case .link(var dialog) = state.dialog else { return [] }
+        dialog.started = start
+        dialog.nextPoll = at.addingTimeInterval(TimeInterval(start.interval ?? 2))
+        dialog.expiresAt = at.addingTimeInterval(TimeInterval(start.expiresIn))
+        state.dialog = .link(dialog)
+        return []
+    case .linkPending(let at):
+        guard case .link(var dialog) = state.dialog, let started = dialog.started else { return [] }
+        dialog.nextPoll = at.addingTimeInterval(TimeInterval(started.interval ?? 2))
+        state.dialog = .link(dialog)
+        return []
+    case .linked(let result):
+        if case .link = state.dialog { state.dialog = nil }
+        state.sessions.methods = result.methods
+        if let merged = result.merged {
+            let moved = merged.moved.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.replacingOccurrences(of: "_", with: " "))" }
+            state.dialog = .message(
+                title: "Linked, and accounts merged",
+                lines: ["That identity belonged to another account; it is now part of yours.", ""]
+                    + (moved.isEmpty ? ["Nothing else needed to move."] : ["Moved: " + moved.joined(separator: ", ")]))
+        } else {
+            let name = OAuthProviderID(rawValue: String(result.linked.dropFirst("oauth:".count)))?.displayName ?? result.linked
+            state.toast = .init(text: "Linked \(name)", isError: false)
+        }
+        return []
+    case .linkFailed(let message):
+        if case .link = state.dialog { state.dialog = nil }
+        state.busy = nil
+        state.toast = .init(text: message, isError: true)
+        return []
+    case .unlinked(let methods, let label):
+        state.busy = nil
+        state.sessions.methods = methods
+        state.toast = .init(text: "Unlinked \(label)", isError: false)
+        return []
     case .totpEnrollment(let enrollment):
         state.busy = nil
         state.dialog = .totp(secret: enrollment.secret, uri: enrollment.otpauthURI, code: TextField(label: "Code"))
@@ -258,6 +306,7 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return [.loadAdminUsers(query: state.admin.search), .loadAudit]
     case .failed(let message, let signedOut, let offline):
         state.busy = nil
+        if case .link = state.dialog { state.dialog = nil }
         state.queue.loading = false
         state.detail.loading = false
         state.analytics.loading = false
@@ -355,7 +404,7 @@ private func load(_ state: inout AppState, _ page: Route) -> [Effect] {
         return [.loadAdminUsers(query: state.admin.search), .loadAudit]
     case .sessions:
         state.sessions.loading = true
-        return [.loadSessions]
+        return [.loadSessions, .loadMethods]
     }
 }
 
@@ -369,6 +418,17 @@ func analyticsRange(days: Int, now: Date) -> (Day, Day) {
 /// Periodic refresh of list pages, unless paused, off, or already loading.
 private func periodicRefresh(_ state: inout AppState, now: Date) -> [Effect] {
     if state.page == .login { return pollProviderSignIn(&state, now: now) }
+    if case .link(var dialog) = state.dialog, let started = dialog.started, let handle = started.pollHandle {
+        if let expiresAt = dialog.expiresAt, now >= expiresAt {
+            state.dialog = nil
+            state.toast = .init(text: "The link expired; press K to start again", isError: true)
+            return []
+        }
+        guard let due = dialog.nextPoll, now >= due else { return [] }
+        dialog.nextPoll = nil
+        state.dialog = .link(dialog)
+        return [.pollLink(handle: handle)]
+    }
     guard state.refreshInterval > 0, !state.paused, state.dialog == nil, state.me != nil else { return [] }
     let interval = TimeInterval(state.refreshInterval)
     switch state.page {
@@ -852,6 +912,17 @@ private func sessionsCommand(_ state: inout AppState, _ command: SessionsCommand
     case .authenticator:
         state.busy = "Starting authenticator setup…"
         return [.enrollTOTP]
+    case .link:
+        state.busy = "Asking the server for its providers…"
+        return [.loadLinkProviders]
+    case .unlink:
+        guard let methods = state.sessions.methods else { return [] }
+        let options = methods.oauth.map { ($0.provider.displayName, $0.provider.rawValue) } + (methods.phone.map { [("Phone \($0)", "phone")] } ?? [])
+        guard !options.isEmpty else {
+            state.toast = .init(text: "No provider or phone number is linked", isError: true)
+            return []
+        }
+        state.dialog = .unlink(choice: ChoiceField(label: "Unlink", options: options.map(\.0)), values: options.map(\.1))
     }
     return []
 }
@@ -1131,6 +1202,33 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         default:
             if code.text.count < 6 || key == .backspace { code.handle(key) }
             state.dialog = .totp(secret: secret, uri: uri, code: code)
+        }
+        return []
+    case .link(var dialog):
+        if key == .escape {
+            state.dialog = nil
+            state.busy = nil
+            return []
+        }
+        guard dialog.started == nil, state.busy == nil else { return [] }
+        if key == .enter {
+            state.busy = "Asking \(dialog.provider.displayName)…"
+            return [.startLink(dialog.provider)]
+        }
+        dialog.choice.handle(key)
+        state.dialog = .link(dialog)
+        return []
+    case .unlink(var choice, let values):
+        switch key {
+        case .escape:
+            state.dialog = nil
+        case .enter:
+            state.dialog = nil
+            state.busy = "Unlinking \(choice.value)…"
+            return [.unlinkMethod(values[choice.selected])]
+        default:
+            choice.handle(key)
+            state.dialog = .unlink(choice: choice, values: values)
         }
         return []
     case .role(let userID, let email, var choice):

@@ -308,6 +308,27 @@ final class LiveEffects: EffectRunner {
             }
         case .loadSessions:
             return await call { try await .sessionsLoaded($0.sessions()) }
+        case .loadMethods:
+            return await call { try await .methodsLoaded($0.signInMethods()) }
+        case .loadLinkProviders:
+            return await call { try await .linkProvidersLoaded($0.oauthProviders()) }
+        case .startLink(let provider):
+            return await call { try await .linkStarted($0.startLink(provider), at: Date()) }
+        case .pollLink(let handle):
+            return await call { client in
+                do {
+                    guard let result = try await client.pollLink(handle) else { return .linkPending(at: Date()) }
+                    return .linked(result)
+                } catch let error as APIError where error.status != 401 {
+                    return .linkFailed(Self.message(for: error))
+                }
+            }
+        case .unlinkMethod(let method):
+            return await call { client in
+                if method == "phone" { return .unlinked(try await client.unlinkPhone(), label: "your phone number") }
+                guard let provider = OAuthProviderID(rawValue: method) else { return .linkFailed("Unknown method \(method)") }
+                return .unlinked(try await client.unlink(provider), label: provider.displayName)
+            }
         case .endSession(let id):
             return await call { client in
                 try await client.endSession(id)

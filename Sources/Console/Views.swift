@@ -36,7 +36,8 @@ func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now:
     case .admin: drawAdmin(&state, into: &canvas, y: bodyTop, height: bodyHeight, theme: theme)
     case .sessions:
         canvas.put("Where you are signed in. Ending a session signs that device out at once.", x: 1, y: bodyTop, style: theme.muted, maxWidth: width - 2)
-        Widgets.table(&state.sessions.table, into: &canvas, x: 0, y: bodyTop + 1, width: width, height: bodyHeight - 1, theme: theme)
+        canvas.put(signInSummary(state.sessions.methods), x: 1, y: bodyTop + 1, style: theme.text, maxWidth: width - 2)
+        Widgets.table(&state.sessions.table, into: &canvas, x: 0, y: bodyTop + 2, width: width, height: bodyHeight - 2, theme: theme)
     }
 
     // Status line: the input line, work in flight, or nothing (toasts float above it).
@@ -62,7 +63,7 @@ func render(_ state: inout AppState, width: Int, height: Int, theme: Theme, now:
     if let toast = state.toast, state.input == nil, state.dialog == nil {
         Widgets.toast(toast.text, isError: toast.isError, into: &canvas, theme: theme)
     }
-    if let dialog = state.dialog { drawDialog(dialog, into: &canvas, theme: theme) }
+    if let dialog = state.dialog { drawDialog(dialog, into: &canvas, theme: theme, now: now, tick: state.tick) }
     if state.showHelp {
         let keyWidth = help.lines.map { TextWidth.of($0.keys) }.max() ?? 0
         var entries = help.lines.map { TextWidth.pad($0.keys, to: keyWidth) + "  " + $0.help }
@@ -381,7 +382,17 @@ private func drawAdmin(_ state: inout AppState, into canvas: inout Canvas, y: In
 
 // MARK: - Dialogs
 
-private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Theme) {
+/// "Sign in with: password · phone +1… · GitHub · authenticator on" (the email is in the title bar).
+func signInSummary(_ methods: SignInMethods?) -> String {
+    guard let methods else { return "Sign in with: …" }
+    var parts: [String] = []
+    if methods.password { parts.append("password") }
+    if let phone = methods.phone { parts.append("phone \(phone)") }
+    parts += methods.oauth.map { $0.provider.displayName }
+    return "Sign in with: " + (parts.isEmpty ? "—" : parts.joined(separator: " · ")) + (methods.totpEnabled ? " · authenticator on" : "")
+}
+
+private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Theme, now: Date, tick: Int) {
     let width = min(canvas.width - 4, 76)
     switch dialog {
     case .message(let title, let lines):
@@ -478,6 +489,36 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
                 ("Then type the 6-digit code it shows · Enter turns it on · Esc cancels", theme.emphasis),
             ], into: &canvas, theme: theme, minWidth: 60)
         code.draw(into: &canvas, x: frame.x + 2, y: frame.y + frame.height - 3, labelWidth: 6, fieldWidth: 10, focused: true, theme: theme)
+    case .link(let link):
+        guard let started = link.started else {
+            let frame = Widgets.dialog(
+                title: "Link a provider",
+                lines: [
+                    ("Sign in to this account with another provider too.", theme.text), ("", theme.text), ("", theme.text),
+                    ("If another SpendSense account already signs in with it, that account", theme.muted),
+                    ("and its data are merged into this one.", theme.muted), ("", theme.text),
+                    ("←/→ chooses · Enter continues · Esc cancels", theme.emphasis),
+                ], into: &canvas, theme: theme, minWidth: 60)
+            link.choice.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 10, fieldWidth: 14, focused: true, theme: theme)
+            return
+        }
+        let left = link.expiresAt.map { max(0, Int($0.timeIntervalSince(now))) } ?? started.expiresIn
+        Widgets.dialog(
+            title: "Link \(started.provider.displayName)",
+            lines: [
+                ("Open this link in any browser and sign in there:", theme.text), ("", theme.text),
+                (started.openURL ?? started.authorizeURL, theme.emphasis), ("", theme.text),
+                ("\(Widgets.spinner(tick: tick, ascii: theme.ascii)) Waiting… \(left / 60):\(String(format: "%02d", left % 60)) left · Esc stops waiting", theme.muted),
+            ], into: &canvas, theme: theme, minWidth: 60)
+    case .unlink(let choice, _):
+        let frame = Widgets.dialog(
+            title: "Unlink",
+            lines: [
+                ("Stop signing in to this account with:", theme.text), ("", theme.text), ("", theme.text),
+                ("Your last way in cannot be removed.", theme.muted),
+                ("←/→ chooses · Enter unlinks · Esc cancels", theme.emphasis),
+            ], into: &canvas, theme: theme, minWidth: 50)
+        choice.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 8, fieldWidth: 24, focused: true, theme: theme)
     case .role(_, let email, let choice):
         let frame = Widgets.dialog(
             title: "Change role",

@@ -514,10 +514,64 @@ struct ConsoleStateTests {
         #expect(state.analytics.days == 90 && to - from == 89)
     }
 
+    @Test("sessions: the sign-in methods; K links a provider (choose, open the link, polls on the tick), U unlinks")
+    func linkAndUnlink() {
+        var state = Fixture.loadedState()
+        _ = reduce(&state, .key(.char("6")))
+        let methods = SignInMethods(email: "operator@example.com", password: true, phone: nil, oauth: [], totpEnabled: false)
+        _ = reduce(&state, .methodsLoaded(methods))
+        #expect(render(&state, width: 100, height: 30, theme: theme).text.contains("Sign in with: password"))
+        // Nothing to unlink yet.
+        #expect(reduce(&state, .key(.char("U"))).isEmpty)
+        #expect(state.dialog == nil && state.toast?.isError == true)
+
+        #expect(reduce(&state, .key(.char("K"))) == [.loadLinkProviders])
+        _ = reduce(&state, .linkProvidersLoaded([.google, .github]))
+        _ = reduce(&state, .key(.right))
+        #expect(reduce(&state, .key(.enter)) == [.startLink(.github)])
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let start = OAuthStart(
+            provider: .github, authorizeURL: "https://github.com/login/oauth/authorize?x", expiresIn: 600, pollHandle: "lh", interval: 2,
+            openURL: "http://127.0.0.1:8000/api/v1/auth/oauth/go/ABCD2345")
+        _ = reduce(&state, .linkStarted(start, at: t0))
+        #expect(render(&state, width: 100, height: 30, theme: theme, now: t0).text.contains("/api/v1/auth/oauth/go/ABCD2345"))
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(1))).isEmpty)
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(2))) == [.pollLink(handle: "lh")])
+        _ = reduce(&state, .linkPending(at: t0.addingTimeInterval(2)))
+        let merged = MergeReport(mergedUserID: UUID(), moved: ["uploads": 1, "persona_history": 2], skipped: [:])
+        var after = methods
+        after.oauth = [LinkedIdentity(provider: .github, email: nil, linkedAt: t0)]
+        _ = reduce(&state, .linked(LinkResult(linked: "oauth:github", merged: merged, methods: after)))
+        guard case .message(let title, let lines)? = state.dialog else { Issue.record("no merge message"); return }
+        #expect(title.contains("merged") && lines.joined().contains("2 persona history"))
+        _ = reduce(&state, .key(.enter))
+        #expect(render(&state, width: 100, height: 30, theme: theme).text.contains("Sign in with: password · GitHub"))
+
+        // U: choose what to unlink.
+        _ = reduce(&state, .key(.char("U")))
+        #expect(reduce(&state, .key(.enter)) == [.unlinkMethod("github")])
+        _ = reduce(&state, .unlinked(methods, label: "GitHub"))
+        #expect(state.sessions.methods?.oauth.isEmpty == true && state.toast?.text == "Unlinked GitHub")
+
+        // A failed poll closes the dialog with the reason; an expired link too.
+        _ = reduce(&state, .key(.char("K")))
+        _ = reduce(&state, .linkProvidersLoaded([.google]))
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .linkStarted(start, at: t0))
+        _ = reduce(&state, .linkFailed("That identity belongs to a staff account, which cannot be merged"))
+        #expect(state.dialog == nil && state.toast?.text.contains("staff account") == true)
+        _ = reduce(&state, .key(.char("K")))
+        _ = reduce(&state, .linkProvidersLoaded([.google]))
+        _ = reduce(&state, .key(.enter))
+        _ = reduce(&state, .linkStarted(start, at: t0))
+        #expect(reduce(&state, .tick(t0.addingTimeInterval(601))).isEmpty)
+        #expect(state.dialog == nil && state.toast?.text.contains("expired") == true)
+    }
+
     @Test("sessions: 6 lists devices; D ends another device's session after asking; your own or all sign you out")
     func sessionsScreen() {
         var state = Fixture.loadedState()
-        #expect(reduce(&state, .key(.char("6"))) == [.loadSessions])
+        #expect(reduce(&state, .key(.char("6"))) == [.loadSessions, .loadMethods])
         _ = reduce(&state, .sessionsLoaded(Fixture.sessions))
         #expect(state.sessions.table.visibleRows.first?.cells[0] == "SpendSense console (here)")
         _ = reduce(&state, .key(.char("j")))

@@ -117,7 +117,23 @@ struct SnapshotTests {
         var sessions = Fixture.loadedState(ascii: ascii)
         _ = reduce(&sessions, .key(.char("6")))
         _ = reduce(&sessions, .sessionsLoaded(Fixture.sessions))
+        _ = reduce(
+            &sessions,
+            .methodsLoaded(
+                SignInMethods(
+                    email: "operator@example.com", password: true, phone: "+15550102030",
+                    oauth: [LinkedIdentity(provider: .github, email: "op@example.com", linkedAt: Fixture.now)], totpEnabled: true)))
         result.append(("sessions", sessions))
+        var link = sessions
+        _ = reduce(&link, .linkProvidersLoaded([.google, .github, .facebook, .apple]))
+        _ = reduce(
+            &link,
+            .linkStarted(
+                OAuthStart(
+                    provider: .google, authorizeURL: "https://accounts.google.com/o/oauth2/v2/auth?x", expiresIn: 600, pollHandle: "h", interval: 2,
+                    openURL: "http://127.0.0.1:8000/api/v1/auth/oauth/go/K7QM2XPA"),
+                at: Fixture.now))
+        result.append(("sessions-link", link))
 
         var help = queue
         _ = reduce(&help, .key(.char("?")))
