@@ -10,10 +10,7 @@ struct AccountCommand: AsyncParsableCommand {
         subcommands: [Methods.self, Link.self, LinkPhone.self, Unlink.self])
 
     static func print(_ methods: SignInMethods, json: Bool) throws {
-        if json {
-            Swift.print(String(decoding: try JSONEncoder.spendSense.encode(methods), as: UTF8.self))
-            return
-        }
+        if json { return try printJSON(methods) }
         Swift.print("password   \(methods.password ? "yes (\(methods.email ?? ""))" : "no")")
         Swift.print("phone      \(methods.phone ?? "-")")
         Swift.print("providers  \(methods.oauth.isEmpty ? "-" : methods.oauth.map { $0.provider.displayName + ($0.email.map { " (\($0))" } ?? "") }.joined(separator: ", "))")
@@ -35,11 +32,7 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try await global.savedClient()
-            do {
-                try AccountCommand.print(try await client.signInMethods(), json: json)
-            } catch let error as APIError {
-                throw CleanExit.message(error.description, code: 1)
-            }
+            try AccountCommand.print(try await cli { try await client.signInMethods() }, json: json)
         }
     }
 
@@ -52,22 +45,18 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             guard let id = OAuthProviderID(rawValue: provider.lowercased()) else { throw ValidationError("provider must be google, github, facebook or apple") }
             let client = try await global.savedClient()
-            do {
-                let start = try await client.startLink(id)
-                guard let handle = start.pollHandle else { throw APIError.decoding("the server sent no poll handle") }
-                FileHandle.standardError.write(Data("Open this link in any browser to link \(id.displayName):\n\n  \(start.openURL ?? start.authorizeURL)\n\nWaiting…\n".utf8))
-                let deadline = Date().addingTimeInterval(TimeInterval(start.expiresIn))
-                while Date() < deadline {
-                    try await Task.sleep(for: .seconds(start.interval ?? 2))
-                    if let result = try await client.pollLink(handle) {
-                        AccountCommand.report(result)
-                        return
-                    }
+            let start = try await cli { try await client.startLink(id) }
+            guard let handle = start.pollHandle else { throw CleanExit.message("the server sent no poll handle", code: ExitStatus.failed) }
+            FileHandle.standardError.write(Data("Open this link in any browser to link \(id.displayName):\n\n  \(start.openURL ?? start.authorizeURL)\n\nWaiting…\n".utf8))
+            let deadline = Date().addingTimeInterval(TimeInterval(start.expiresIn))
+            while Date() < deadline {
+                try await Task.sleep(for: .seconds(start.interval ?? 2))
+                if let result = try await cli({ try await client.pollLink(handle) }) {
+                    AccountCommand.report(result)
+                    return
                 }
-                throw CleanExit.message("the link expired; run the command again", code: 1)
-            } catch let error as APIError {
-                throw CleanExit.message(error.description, code: 1)
             }
+            throw CleanExit.message("the link expired; run the command again", code: ExitStatus.failed)
         }
     }
 
@@ -79,14 +68,10 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try await global.savedClient()
-            do {
-                let sent = try await client.requestPhoneCode(phone)
-                FileHandle.standardError.write(Data("Code texted to \(sent.phone): ".utf8))
-                guard let code = readLine(strippingNewline: true), !code.isEmpty else { throw ValidationError("no code entered") }
-                AccountCommand.report(try await client.linkPhone(sent.phone, code: code))
-            } catch let error as APIError {
-                throw CleanExit.message(error.description, code: 1)
-            }
+            let sent = try await cli { try await client.requestPhoneCode(phone) }
+            FileHandle.standardError.write(Data("Code texted to \(sent.phone): ".utf8))
+            guard let code = readLine(strippingNewline: true), !code.isEmpty else { throw ValidationError("no code entered") }
+            AccountCommand.report(try await cli { try await client.linkPhone(sent.phone, code: code) })
         }
     }
 
@@ -97,16 +82,12 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try await global.savedClient()
-            do {
-                if method.lowercased() == "phone" {
-                    try AccountCommand.print(try await client.unlinkPhone(), json: false)
-                } else if let id = OAuthProviderID(rawValue: method.lowercased()) {
-                    try AccountCommand.print(try await client.unlink(id), json: false)
-                } else {
-                    throw ValidationError("unlink google, github, facebook, apple or phone")
-                }
-            } catch let error as APIError {
-                throw CleanExit.message(error.description, code: error.status == 409 ? 5 : 1)
+            if method.lowercased() == "phone" {
+                try AccountCommand.print(try await cli { try await client.unlinkPhone() }, json: false)
+            } else if let id = OAuthProviderID(rawValue: method.lowercased()) {
+                try AccountCommand.print(try await cli { try await client.unlink(id) }, json: false)
+            } else {
+                throw ValidationError("unlink google, github, facebook, apple or phone")
             }
         }
     }
@@ -124,11 +105,7 @@ struct PasswordCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (_, url) = try global.serverURL()
-            do {
-                print(try await APIClient(baseURL: url).forgotPassword(email: email).message)
-            } catch let error as APIError {
-                throw CleanExit.message(error.description, code: 1)
-            }
+            print(try await cli { try await APIClient(baseURL: url).forgotPassword(email: email) }.message)
         }
     }
 
@@ -142,11 +119,7 @@ struct PasswordCommand: AsyncParsableCommand {
             guard passwordStdin else { throw ValidationError("pass --password-stdin and pipe the new password in") }
             guard let password = readLine(strippingNewline: true), !password.isEmpty else { throw ValidationError("no password on standard input") }
             let (_, url) = try global.serverURL()
-            do {
-                print(try await APIClient(baseURL: url).resetPassword(token: token, password: password).message)
-            } catch let error as APIError {
-                throw CleanExit.message(error.description, code: 1)
-            }
+            print(try await cli { try await APIClient(baseURL: url).resetPassword(token: token, password: password) }.message)
         }
     }
 }

@@ -123,100 +123,7 @@ final class LiveEffects: EffectRunner {
     var currentClient: APIClient? { client.withLock { $0 } }
 
     func run(_ effect: Effect, progress: @escaping @Sendable (Action) -> Void) async -> Action? {
-        if case .signIn(let server, let email, let password) = effect {
-            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
-            let client = APIClient(baseURL: url)
-            do {
-                let response = try await client.login(email: email, password: password, deviceName: Self.deviceName)
-                return await finishSignIn(client, server: server, email: response.email ?? email)
-            } catch APIError.mfaRequired(let challengeID) {
-                // Kept for the second step.
-                pendingSignIn.withLock { $0 = (client, email) }
-                return .mfaRequired(challengeID: challengeID)
-            } catch let error as APIError {
-                return .signInFailed(Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
-        if case .requestPhoneCode(let server, let phone) = effect {
-            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
-            let client = APIClient(baseURL: url)
-            do {
-                let sent = try await client.requestPhoneCode(phone)
-                pendingSignIn.withLock { $0 = (client, sent.phone) }
-                return .phoneCodeSent(sent.phone)
-            } catch let error as APIError {
-                return .signInFailed(Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
-        if case .verifyPhoneCode(let server, let phone, let code) = effect {
-            guard let (client, _) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Request a new code") }
-            do {
-                let response = try await client.verifyPhoneCode(phone, code: code)
-                pendingSignIn.withLock { $0 = nil }
-                return await finishSignIn(client, server: server, email: response.email ?? phone)
-            } catch APIError.mfaRequired(let challengeID) {
-                return .mfaRequired(challengeID: challengeID)
-            } catch let error as APIError {
-                if error.code == "CODE_EXPIRED" { return .signInFailed("That code has expired or was used up; press Esc and ask for a new one") }
-                return .signInFailed(error.status == 401 ? "That code is not right" : Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
-        if case .loadProviders(let server) = effect {
-            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
-            do {
-                return .providersLoaded(try await APIClient(baseURL: url).oauthProviders())
-            } catch let error as APIError {
-                return .signInFailed(Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
-        if case .startOAuth(let server, let provider) = effect {
-            guard let url = URL(string: server) else { return .signInFailed("Not a URL: \(server)") }
-            let client = APIClient(baseURL: url)
-            do {
-                let start = try await client.startDeviceSignIn(provider, deviceName: Self.deviceName)
-                pendingSignIn.withLock { $0 = (client, provider.displayName) }
-                return .oauthStarted(start, at: Date())
-            } catch let error as APIError {
-                return .signInFailed(Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
-        if case .pollOAuth(let server, let handle) = effect {
-            guard let (client, label) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
-            do {
-                guard let response = try await client.pollSignIn(handle) else { return .oauthPending(at: Date()) }
-                pendingSignIn.withLock { $0 = nil }
-                return await finishSignIn(client, server: server, email: response.email ?? label)
-            } catch APIError.mfaRequired(let challengeID) {
-                return .mfaRequired(challengeID: challengeID)
-            } catch let error as APIError {
-                return .signInFailed(Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
-        if case .verifyMFA(let server, let challengeID, let code) = effect {
-            guard let (client, email) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
-            do {
-                try await client.verifyMFA(challengeID: challengeID, code: code)
-                pendingSignIn.withLock { $0 = nil }
-                return await finishSignIn(client, server: server, email: email)
-            } catch let error as APIError {
-                if error.code == "INVALID_TOKEN" { return .signInFailed("The sign-in expired; press Esc and sign in again") }
-                return .signInFailed(error.status == 401 ? "That code is not right; try the next one" : Self.message(for: error))
-            } catch {
-                return .signInFailed(String(describing: error))
-            }
-        }
+        if let action = await signInEffect(effect) { return action }
         if case .signOut = effect {
             if let client = currentClient { try? await client.logout() }
             credentials?.clearTokens()
@@ -346,6 +253,82 @@ final class LiveEffects: EffectRunner {
         }
     }
 
+    /// The login screen's effects (nil for any other): each step of email, phone, authenticator and provider
+    /// sign-in. The client of an unfinished sign-in is kept in `pendingSignIn` for the next step.
+    private func signInEffect(_ effect: Effect) async -> Action? {
+        func newClient(_ server: String) -> APIClient? { URL(string: server).map { APIClient(baseURL: $0) } }
+        switch effect {
+        case .signIn(let server, let email, let password):
+            guard let client = newClient(server) else { return .signInFailed("Not a URL: \(server)") }
+            pendingSignIn.withLock { $0 = (client, email) }
+            return await signInStep {
+                let response = try await client.login(email: email, password: password, deviceName: Self.deviceName)
+                return await finishSignIn(client, server: server, email: response.email ?? email)
+            }
+        case .requestPhoneCode(let server, let phone):
+            guard let client = newClient(server) else { return .signInFailed("Not a URL: \(server)") }
+            return await signInStep {
+                let sent = try await client.requestPhoneCode(phone)
+                pendingSignIn.withLock { $0 = (client, sent.phone) }
+                return .phoneCodeSent(sent.phone)
+            }
+        case .verifyPhoneCode(let server, let phone, let code):
+            guard let (client, _) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Request a new code") }
+            return await signInStep(
+                {
+                    let response = try await client.verifyPhoneCode(phone, code: code)
+                    return await finishSignIn(client, server: server, email: response.email ?? phone)
+                },
+                explain: { error in
+                    if error.code == "CODE_EXPIRED" { return "That code has expired or was used up; press Esc and ask for a new one" }
+                    return error.status == 401 ? "That code is not right" : nil
+                })
+        case .loadProviders(let server):
+            guard let client = newClient(server) else { return .signInFailed("Not a URL: \(server)") }
+            return await signInStep { .providersLoaded(try await client.oauthProviders()) }
+        case .startOAuth(let server, let provider):
+            guard let client = newClient(server) else { return .signInFailed("Not a URL: \(server)") }
+            return await signInStep {
+                let start = try await client.startDeviceSignIn(provider, deviceName: Self.deviceName)
+                pendingSignIn.withLock { $0 = (client, provider.displayName) }
+                return .oauthStarted(start, at: Date())
+            }
+        case .pollOAuth(let server, let handle):
+            guard let (client, label) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
+            return await signInStep {
+                guard let response = try await client.pollSignIn(handle) else { return .oauthPending(at: Date()) }
+                return await finishSignIn(client, server: server, email: response.email ?? label)
+            }
+        case .verifyMFA(let server, let challengeID, let code):
+            guard let (client, email) = pendingSignIn.withLock({ $0 }) else { return .signInFailed("Sign in again") }
+            return await signInStep(
+                {
+                    try await client.verifyMFA(challengeID: challengeID, code: code)
+                    return await finishSignIn(client, server: server, email: email)
+                },
+                explain: { error in
+                    if error.code == "INVALID_TOKEN" { return "The sign-in expired; press Esc and sign in again" }
+                    return error.status == 401 ? "That code is not right; try the next one" : nil
+                })
+        default:
+            return nil
+        }
+    }
+
+    /// Runs a sign-in step: an authenticator challenge moves the form to the code step, and any failure becomes
+    /// the form's message (`explain` may word an API error for the step; nil keeps the general message).
+    private func signInStep(_ body: () async throws -> Action, explain: (APIError) -> String? = { _ in nil }) async -> Action {
+        do {
+            return try await body()
+        } catch APIError.mfaRequired(let challengeID) {
+            return .mfaRequired(challengeID: challengeID)
+        } catch let error as APIError {
+            return .signInFailed(explain(error) ?? Self.message(for: error))
+        } catch {
+            return .signInFailed(String(describing: error))
+        }
+    }
+
     /// Runs a call with the current client, turning errors into a `failed` action.
     private func call(_ body: (APIClient) async throws -> Action) async -> Action {
         guard let client = currentClient else { return .failed("Not signed in", signedOut: true, offline: false) }
@@ -390,6 +373,7 @@ final class LiveEffects: EffectRunner {
     }
 
     private func finishSignIn(_ client: APIClient, server: String, email: String) async -> Action {
+        pendingSignIn.withLock { $0 = nil }
         await attachPersistence(client, server: server, email: email)
         self.client.withLock { $0 = client }
         do {
