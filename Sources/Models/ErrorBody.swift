@@ -84,6 +84,8 @@ public enum ErrorCode {
     public static let mergeRefused = "MERGE_REFUSED"
     /// The account already has a different identity at this provider.
     public static let identityTaken = "IDENTITY_TAKEN"
+    /// A staff account has this address: sign in to it and link the provider there.
+    public static let linkRequired = "LINK_REQUIRED"
     /// The password reset token is unknown, expired or used.
     public static let resetTokenInvalid = "RESET_TOKEN_INVALID"
     public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"

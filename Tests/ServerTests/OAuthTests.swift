@@ -192,7 +192,7 @@ struct OAuthTests {
 
     @Test("a verified provider email finds the existing account; an unverified one does not")
     func verifiedEmailLinks() async throws {
-        try await withOAuthApp(providers: [.google, .facebook]) { fake, _, client, browser in
+        try await withOAuthApp(providers: [.google, .facebook]) { fake, dependencies, client, browser in
             let existing = try await client.register("owner@example.com")
             fake.setPerson(.init(subject: "g-1", email: "Owner@Example.com", emailVerified: true, name: "Owner"))
             let google = try await client.browserSignIn(.google, browser: browser).decode(AuthResponse.self)
@@ -201,6 +201,12 @@ struct OAuthTests {
             fake.setPerson(.init(subject: "fb-1", email: "owner@example.com", emailVerified: true, name: "Owner"))
             let facebook = try await client.browserSignIn(.facebook, browser: browser).decode(AuthResponse.self)
             #expect(facebook.userID != existing.userID && facebook.isNewUser == true && facebook.email == nil)
+            // A staff account is never entered by its address alone.
+            _ = try await dependencies.auth.createUser(email: "ops@example.com", password: "Correct-horse-9!", role: .operator)
+            fake.setPerson(.init(subject: "g-ops", email: "ops@example.com", emailVerified: true, name: "Ops"))
+            let staff = try await client.browserSignIn(.google, browser: browser)
+            #expect(staff.status == .conflict)
+            #expect(try staff.errorBody().error.code == ErrorCode.linkRequired)
         }
     }
 

@@ -162,6 +162,12 @@ extension AuthService {
         } catch let error as AppError {
             await recordFailure(pending, error, context: context)
             throw error
+        } catch {
+            // Storage or anything else: the poller hears it too, instead of waiting out the ten minutes.
+            await recordFailure(
+                pending, AppError(.serviceUnavailable, code: ErrorCode.serviceUnavailable, "The sign-in could not be completed; try again"),
+                context: context)
+            throw error
         }
     }
 
@@ -230,6 +236,12 @@ extension AuthService {
         }
         let email = identity.email.flatMap(EmailAddress.normalize)
         if user == nil, identity.emailVerified, let email, let owner = try await users.find(email: email) {
+            // Staff accounts are never entered by address alone: their owner links the provider while signed in.
+            guard owner.user.role == .user else {
+                throw AppError(
+                    .conflict, code: ErrorCode.linkRequired,
+                    "A staff account uses this address: sign in with its password, then link \(identity.provider.displayName) from the sessions screen")
+            }
             try await identities.link(userID: owner.id, provider: identity.provider.rawValue, subject: identity.subject, email: email, now: Date())
             await audit.record(
                 AuditAction.identityLink, actor: owner.id, targetType: "provider", targetID: identity.provider.rawValue,
