@@ -9,7 +9,8 @@ BIN := .build/debug
 demo: deps build
 	$(BIN)/spendsense demo
 
-## Runs every test suite (PostgreSQL too when SPENDSENSE_TEST_POSTGRES_URL is set), then the end-to-end run of
+## Runs every test suite (PostgreSQL and Redis too when SPENDSENSE_TEST_POSTGRES_URL and SPENDSENSE_TEST_REDIS_URL are
+## set), then the end-to-end run of
 ## the console in tmux against a real server (scripts/e2e.sh).
 test: deps
 	$(SWIFT) test

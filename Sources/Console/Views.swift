@@ -138,7 +138,7 @@ private func drawLogin(_ state: AppState, into canvas: inout Canvas, theme: Them
         canvas.put(
             state.login.usePhone
                 ? "Enter texts you a code · Ctrl-P: email and password instead"
-                : "Enter signs in · Tab: next field · Ctrl-P: phone · Ctrl-O: Google, GitHub…",
+                : "Enter signs in · Tab next · Ctrl-P phone · Ctrl-O provider",
             x: x + 2, y: y + 8, style: theme.muted, maxWidth: boxWidth - 4)
     }
 }
