@@ -336,6 +336,15 @@ struct SessionsScreen: Equatable {
     var methods: SignInMethods?
 }
 
+/// Linking a phone number from the sessions screen: the number, then the texted code.
+struct LinkPhoneDialog: Equatable {
+    var phone = TextField(label: "Phone")
+    var code = TextField(label: "Code")
+    /// The normalized number once a code was texted.
+    var sentTo: String?
+    var error: String?
+}
+
 /// Linking a provider from the sessions screen: choose, then open the link and wait (polled on the tick).
 struct LinkDialog: Equatable {
     var providers: [OAuthProviderID]
@@ -379,6 +388,8 @@ enum Dialog: Equatable {
     case message(title: String, lines: [String])
     /// Link a provider to this account.
     case link(LinkDialog)
+    /// Link a phone number to this account.
+    case linkPhone(LinkPhoneDialog)
     /// Unlink a provider or the phone number (`choice` holds their names; `values` what to send).
     case unlink(choice: ChoiceField, values: [String])
 }
@@ -483,6 +494,10 @@ enum Action: Equatable {
     case linked(LinkResult)
     case linkFailed(String)
     case unlinked(SignInMethods, label: String)
+    /// A code to link this number was texted.
+    case linkCodeSent(String)
+    /// Linking a phone failed; the dialog stays open with the reason.
+    case linkPhoneFailed(String)
     case totpEnrollment(TOTPEnrollment)
     case totpEnabled
     /// A session ended; `signedOut` when it was this one (or all of them).
@@ -543,6 +558,8 @@ enum Effect: Equatable {
     case startLink(OAuthProviderID)
     case pollLink(handle: String)
     case unlinkMethod(String)
+    case requestLinkCode(String)
+    case linkPhone(phone: String, code: String)
     case enrollTOTP
     case confirmTOTP(code: String)
     case endSession(UUID)

@@ -16,7 +16,7 @@ enum GlobalCommand: Equatable, Sendable {
 }
 
 enum SessionsCommand: Equatable, Sendable {
-    case up, down, end, endAll, authenticator, link, unlink
+    case up, down, end, endAll, authenticator, link, linkPhone, unlink
 }
 
 enum QueueCommand: Equatable, Sendable {
@@ -196,9 +196,10 @@ enum Keymap {
             KeyBinding([.up, .char("k")], "Up", .up),
             KeyBinding([.down, .char("j")], "Down", .down),
             KeyBinding([.char("D"), .delete], "End the selected session (its device is signed out at once)", .end, hint: "end session"),
-            KeyBinding([.char("A")], "Log out everywhere, this console included", .endAll, hint: "log out everywhere"),
+            KeyBinding([.char("A")], "Log out everywhere, this console included", .endAll, hint: "log out all"),
             KeyBinding([.char("T")], "Set up an authenticator app (two-factor sign-in)", .authenticator, hint: "authenticator"),
             KeyBinding([.char("K")], "Link a provider (Google, GitHub…) to this account; an account that signs in with it is merged into this one", .link, hint: "link"),
+            KeyBinding([.char("P")], "Link a phone number (a code is texted to it)", .linkPhone, hint: "phone"),
             KeyBinding([.char("U")], "Unlink a provider or your phone number (never your last way in)", .unlink, hint: "unlink"),
         ])
 

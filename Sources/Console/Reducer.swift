@@ -257,7 +257,11 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         state.dialog = .link(dialog)
         return []
     case .linked(let result):
-        if case .link = state.dialog { state.dialog = nil }
+        state.busy = nil
+        switch state.dialog {
+        case .link, .linkPhone: state.dialog = nil
+        default: break
+        }
         state.sessions.methods = result.methods
         if let merged = result.merged {
             let moved = merged.moved.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key.replacingOccurrences(of: "_", with: " "))" }
@@ -274,6 +278,20 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         if case .link = state.dialog { state.dialog = nil }
         state.busy = nil
         state.toast = .init(text: message, isError: true)
+        return []
+    case .linkCodeSent(let phone):
+        state.busy = nil
+        guard case .linkPhone(var dialog) = state.dialog else { return [] }
+        dialog.sentTo = phone
+        dialog.error = nil
+        state.dialog = .linkPhone(dialog)
+        return []
+    case .linkPhoneFailed(let message):
+        state.busy = nil
+        guard case .linkPhone(var dialog) = state.dialog else { return [] }
+        dialog.error = message
+        dialog.code = TextField(label: "Code")
+        state.dialog = .linkPhone(dialog)
         return []
     case .unlinked(let methods, let label):
         state.busy = nil
@@ -915,6 +933,8 @@ private func sessionsCommand(_ state: inout AppState, _ command: SessionsCommand
     case .link:
         state.busy = "Asking the server for its providers…"
         return [.loadLinkProviders]
+    case .linkPhone:
+        state.dialog = .linkPhone(LinkPhoneDialog())
     case .unlink:
         guard let methods = state.sessions.methods else { return [] }
         let options = methods.oauth.map { ($0.provider.displayName, $0.provider.rawValue) } + (methods.phone.map { [("Phone \($0)", "phone")] } ?? [])
@@ -1217,6 +1237,36 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         }
         dialog.choice.handle(key)
         state.dialog = .link(dialog)
+        return []
+    case .linkPhone(var dialog):
+        switch key {
+        case .escape:
+            state.dialog = nil
+            state.busy = nil
+            return []
+        case .enter:
+            guard state.busy == nil else { return [] }
+            if let phone = dialog.sentTo {
+                let code = dialog.code.text
+                guard code.count == 6 else {
+                    dialog.error = "Enter the 6-digit code from the text message"
+                    state.dialog = .linkPhone(dialog)
+                    return []
+                }
+                state.busy = "Checking the code…"
+                return [.linkPhone(phone: phone, code: code)]
+            }
+            guard PhoneNumber.normalize(dialog.phone.text) != nil else {
+                dialog.error = "Phone numbers start with + and the country code, e.g. +15551234567"
+                state.dialog = .linkPhone(dialog)
+                return []
+            }
+            state.busy = "Texting a code…"
+            return [.requestLinkCode(dialog.phone.text.trimmingCharacters(in: .whitespaces))]
+        default:
+            if dialog.sentTo == nil { dialog.phone.handle(key) } else { editCode(&dialog.code, key) }
+            state.dialog = .linkPhone(dialog)
+        }
         return []
     case .unlink(var choice, let values):
         switch key {

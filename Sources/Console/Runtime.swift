@@ -230,6 +230,27 @@ final class LiveEffects: EffectRunner {
                     return .linkFailed(Self.message(for: error))
                 }
             }
+        case .requestLinkCode(let phone):
+            return await call { client in
+                do {
+                    return .linkCodeSent(try await client.requestPhoneCode(phone).phone)
+                } catch let error as APIError where error.status != 401 {
+                    return .linkPhoneFailed(Self.message(for: error))
+                }
+            }
+        case .linkPhone(let phone, let code):
+            return await call { client in
+                do {
+                    return .linked(try await client.linkPhone(phone, code: code))
+                } catch let error as APIError where error.code == "CODE_EXPIRED" {
+                    return .linkPhoneFailed("That code has expired or was used up; press Esc and start again")
+                } catch let error as APIError where error.code == "INVALID_CREDENTIALS" {
+                    // A wrong code is a 401 too, but the session is fine.
+                    return .linkPhoneFailed("That code is not right")
+                } catch let error as APIError where error.status != 401 {
+                    return .linkPhoneFailed(Self.message(for: error))
+                }
+            }
         case .unlinkMethod(let method):
             return await call { client in
                 if method == "phone" { return .unlinked(try await client.unlinkPhone(), label: "your phone number") }

@@ -510,6 +510,20 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
                 (started.openURL ?? started.authorizeURL, theme.emphasis), ("", theme.text),
                 ("\(Widgets.spinner(tick: tick, ascii: theme.ascii)) Waiting… \(left / 60):\(String(format: "%02d", left % 60)) left · Esc stops waiting", theme.muted),
             ], into: &canvas, theme: theme, minWidth: 60)
+    case .linkPhone(let dialog):
+        let prompt = dialog.sentTo.map { "We texted a 6-digit code to \($0)." } ?? "The number to sign in with, with its country code:"
+        let frame = Widgets.dialog(
+            title: "Link a phone number",
+            lines: [
+                (prompt, theme.text), ("", theme.text), ("", theme.text), ("", theme.text),
+                (dialog.error ?? "If another account signs in with this number, it is merged into yours.", dialog.error == nil ? theme.muted : theme.error),
+                (dialog.sentTo == nil ? "Enter texts a code · Esc cancels" : "Enter links the number · Esc cancels", theme.emphasis),
+            ], into: &canvas, theme: theme, minWidth: 60)
+        if dialog.sentTo == nil {
+            dialog.phone.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 8, fieldWidth: 24, focused: true, theme: theme)
+        } else {
+            dialog.code.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 8, fieldWidth: 10, focused: true, theme: theme)
+        }
     case .unlink(let choice, _):
         let frame = Widgets.dialog(
             title: "Unlink",

@@ -553,6 +553,27 @@ struct ConsoleStateTests {
         _ = reduce(&state, .unlinked(methods, label: "GitHub"))
         #expect(state.sessions.methods?.oauth.isEmpty == true && state.toast?.text == "Unlinked GitHub")
 
+        // P links a phone number: the number, then the texted code; a wrong code keeps the dialog open.
+        _ = reduce(&state, .key(.char("P")))
+        type("555", into: &state)
+        #expect(reduce(&state, .key(.enter)).isEmpty)
+        guard case .linkPhone(let asked)? = state.dialog else { Issue.record("no phone dialog"); return }
+        #expect(asked.error?.contains("country code") == true)
+        _ = reduce(&state, .key(.ctrl("u")))
+        type("+1 555 010 3030", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.requestLinkCode("+1 555 010 3030")])
+        _ = reduce(&state, .linkCodeSent("+15550103030"))
+        #expect(render(&state, width: 100, height: 30, theme: theme).text.contains("We texted a 6-digit code to +15550103030."))
+        type("12a3456", into: &state)
+        #expect(reduce(&state, .key(.enter)) == [.linkPhone(phone: "+15550103030", code: "123456")])
+        _ = reduce(&state, .linkPhoneFailed("That code is not right"))
+        guard case .linkPhone(let retry)? = state.dialog else { Issue.record("the dialog closed"); return }
+        #expect(retry.error == "That code is not right" && retry.code.text.isEmpty)
+        var withPhone = methods
+        withPhone.phone = "+15550103030"
+        _ = reduce(&state, .linked(LinkResult(linked: "phone", merged: nil, methods: withPhone)))
+        #expect(state.dialog == nil && state.sessions.methods?.phone == "+15550103030")
+
         // A failed poll closes the dialog with the reason; an expired link too.
         _ = reduce(&state, .key(.char("K")))
         _ = reduce(&state, .linkProvidersLoaded([.google]))
