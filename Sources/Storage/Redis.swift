@@ -169,6 +169,8 @@ public actor RedisClient {
     let database: Int
     let group: any EventLoopGroup
     private var channel: (any Channel)?
+    /// The connection being opened: callers that arrive meanwhile wait for it instead of opening their own.
+    private var opening: Task<any Channel, any Error>?
 
     public init(url: URL, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         guard url.scheme == "redis", let host = url.host, !host.isEmpty else { throw RedisError.badURL(url.absoluteString) }
@@ -183,6 +185,16 @@ public actor RedisClient {
 
     private func connection() async throws -> any Channel {
         if let channel, channel.isActive { return channel }
+        if let opening { return try await opening.value }
+        let task = Task { try await self.open() }
+        opening = task
+        defer { opening = nil }
+        let channel = try await task.value
+        self.channel = channel
+        return channel
+    }
+
+    private func open() async throws -> any Channel {
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
@@ -195,7 +207,6 @@ public actor RedisClient {
             .connect(host: host, port: port).get()
         if let password { _ = try await send(["AUTH", password], on: channel) }
         if database != 0 { _ = try await send(["SELECT", String(database)], on: channel) }
-        self.channel = channel
         return channel
     }
 

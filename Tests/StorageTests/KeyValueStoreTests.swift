@@ -60,6 +60,26 @@ struct KeyValueStoreTests {
         #expect(winners == 1)
     }
 
+    @Test("the database number in the URL is selected; concurrent first calls share one connection")
+    func selectDatabase() async throws {
+        guard let url = TestKeyValue.redisURL, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return }
+        components.path = "/3"
+        let prefix = "test-\(UUID().uuidString.prefix(8)):"
+        let three = try RedisKeyValueStore(url: try #require(components.url), prefix: prefix)
+        components.path = "/0"
+        let zero = try RedisKeyValueStore(url: try #require(components.url), prefix: prefix)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 { group.addTask { try await three.set("k\(index)", value: "in three", ttl: 60) } }
+            try await group.waitForAll()
+        }
+        #expect(try await three.get("k7") == "in three")
+        #expect(try await zero.get("k7") == nil)
+        let clients = try await three.client.run(["CLIENT", "LIST"]).text ?? ""
+        #expect(clients.split(separator: "\n").filter { $0.contains("db=3") }.count == 1)
+        await three.close()
+        await zero.close()
+    }
+
     @Test("RESP replies are decoded whole or not at all")
     func respParsing() throws {
         var buffer = ByteBuffer(string: "*3\r\n:7\r\n$5\r\nhello\r\n$-1\r\n+OK\r\n-ERR no\r\n")
