@@ -26,6 +26,8 @@ public enum RedisError: Error, Equatable, CustomStringConvertible {
     case protocolViolation(String)
     case connectionClosed
     case badURL(String)
+    /// No reply within the command timeout; the connection was closed.
+    case timeout
 
     public var description: String {
         switch self {
@@ -33,6 +35,7 @@ public enum RedisError: Error, Equatable, CustomStringConvertible {
         case .protocolViolation(let why): "redis protocol: \(why)"
         case .connectionClosed: "redis connection closed"
         case .badURL(let url): "not a redis:// URL: \(url)"
+        case .timeout: "redis did not answer in time"
         }
     }
 }
@@ -121,22 +124,36 @@ struct RedisRequest: Sendable {
 }
 
 /// Pipelining: requests go out as they come, replies arrive in the same order and fulfil the oldest promise.
+/// A reply later than `timeout` closes the connection (every waiting command then fails, and the next one
+/// reconnects); an `IdleStateHandler` in front provides the clock.
 final class RedisHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = RedisRequest
     typealias OutboundOut = ByteBuffer
 
-    private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
+    private var waiting = CircularBuffer<(promise: EventLoopPromise<RESPValue>, sent: NIODeadline)>()
+    private let timeout: TimeAmount
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        waiting.append(request.reply)
+        waiting.append((request.reply, .now()))
         context.write(wrapOutboundOut(request.bytes), promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case IdleStateHandler.IdleStateEvent.read = event, let oldest = waiting.first, NIODeadline.now() - oldest.sent > timeout {
+            failAll(RedisError.timeout)
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
-        guard let promise = waiting.popFirst() else { return }
+        guard let (promise, _) = waiting.popFirst() else { return }
         if case .error(let message) = value {
             promise.fail(RedisError.server(message))
         } else {
@@ -155,7 +172,7 @@ final class RedisHandler: ChannelDuplexHandler {
     }
 
     private func failAll(_ error: any Error) {
-        while let promise = waiting.popFirst() { promise.fail(error) }
+        while let (promise, _) = waiting.popFirst() { promise.fail(error) }
     }
 }
 
@@ -168,11 +185,13 @@ public actor RedisClient {
     let password: String?
     let database: Int
     let group: any EventLoopGroup
+    /// How long a command may wait for its reply.
+    let commandTimeout: TimeAmount
     private var channel: (any Channel)?
     /// The connection being opened: callers that arrive meanwhile wait for it instead of opening their own.
     private var opening: Task<any Channel, any Error>?
 
-    public init(url: URL, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+    public init(url: URL, commandTimeout: TimeAmount = .seconds(5), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         guard url.scheme == "redis", let host = url.host, !host.isEmpty else { throw RedisError.badURL(url.absoluteString) }
         self.host = host
         self.port = url.port ?? 6379
@@ -181,6 +200,7 @@ public actor RedisClient {
         guard path.isEmpty || Int(path) != nil else { throw RedisError.badURL(url.absoluteString) }
         self.database = Int(path) ?? 0
         self.group = group
+        self.commandTimeout = commandTimeout
     }
 
     private func connection() async throws -> any Channel {
@@ -195,13 +215,16 @@ public actor RedisClient {
     }
 
     private func open() async throws -> any Channel {
+        let timeout = commandTimeout
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // The idle events are the handler's clock for overdue replies.
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .milliseconds(min(1000, timeout.nanoseconds / 2_000_000))))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(RedisHandler())
+                    try channel.pipeline.syncOperations.addHandler(RedisHandler(timeout: timeout))
                 }
             }
             .connect(host: host, port: port).get()
@@ -240,8 +263,8 @@ public struct RedisKeyValueStore: KeyValueStore {
     let client: RedisClient
     let prefix: String
 
-    public init(url: URL, prefix: String = "spendsense:") throws {
-        self.client = try RedisClient(url: url)
+    public init(url: URL, prefix: String = "spendsense:", commandTimeout: TimeAmount = .seconds(5)) throws {
+        self.client = try RedisClient(url: url, commandTimeout: commandTimeout)
         self.prefix = prefix
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 @testable import Storage
 import TestSupport
 import Testing
@@ -95,6 +96,26 @@ struct KeyValueStoreTests {
         #expect(try RESPDecoder.parse(&partial) == .bulk("helloworld"))
         var bad = ByteBuffer(string: "?what\r\n")
         #expect(throws: RedisError.self) { try RESPDecoder.parse(&bad) }
+    }
+
+    /// Accepts connections and reads, never answers.
+    final class SilentHandler: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    }
+
+    @Test("a Redis that accepts but never answers: each command fails after its timeout instead of hanging")
+    func silentServer() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.pipeline.addHandler(SilentHandler()) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        let store = try RedisKeyValueStore(url: URL(string: "redis://127.0.0.1:\(port)/0")!, commandTimeout: .milliseconds(300))
+        await #expect(throws: StorageError.self) { _ = try await store.get("x") }
+        // The next command opens a new connection and meets the same silence: again an error, not a hang.
+        await #expect(throws: StorageError.self) { _ = try await store.get("y") }
+        #expect(await !store.ping())
+        try await server.close()
     }
 
     @Test("an unreachable Redis is 'unavailable', never a crash")
