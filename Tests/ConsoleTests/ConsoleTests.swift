@@ -660,8 +660,9 @@ struct ConsoleStateTests {
         screen.feed(text: "secret")
         screen.feed(.enter)
         // The loop blocks its thread, as it does on the terminal's thread; give it a thread of its own so the
-        // effect tasks keep the cooperative pool.
-        let deadline = Date().addingTimeInterval(10)
+        // effect tasks keep the cooperative pool. The deadline only stops a broken loop: the run ends as soon as
+        // the queue is there (a busy machine running the other suites can take seconds to get to the effects).
+        let deadline = Date().addingTimeInterval(60)
         await onOwnThread { loop.run(pollMilliseconds: 1) { !loop.state.queue.table.rows.isEmpty || Date() > deadline } }
         #expect(loop.state.page == .queue)
         #expect(effects.asked.withLock { $0 }.first == .signIn(server: "http://x", email: "operator@example.com", password: "secret"))

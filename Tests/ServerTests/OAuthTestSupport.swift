@@ -11,8 +11,14 @@ import Server
 /// The development provider, approving at once, is the fake provider the tests talk to.
 typealias FakeOAuthProvider = DevOAuthProvider
 
+/// A second RSA key for the whole run: what the fake provider "forges" with.
+let sharedForgeryKeyPEM: String = { try! TokenService.generatePrivateKeyPEM() }()
+
 extension DevOAuthProvider {
-    static func make() async throws -> DevOAuthProvider { try await make(autoApprove: true) }
+    static func make() async throws -> DevOAuthProvider {
+        try await make(
+            autoApprove: true, signingKeyPEM: try String(contentsOfFile: sharedKeyFile, encoding: .utf8), forgeryKeyPEM: sharedForgeryKeyPEM)
+    }
 
     func settings(_ provider: OAuthProviderID, base: URL) -> OAuthProviderSettings { settings(provider, base: base.absoluteString) }
 }

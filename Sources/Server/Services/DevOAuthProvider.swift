@@ -88,10 +88,11 @@ public final class DevOAuthProvider: Sendable {
         self.applePrivateKeyPEM = applePEM
     }
 
-    /// Fresh signing keys (RSA for identity tokens, P-256 for Apple's client secret).
-    public static func make(autoApprove: Bool) async throws -> DevOAuthProvider {
-        let good = try Insecure.RSA.PrivateKey(pem: try TokenService.generatePrivateKeyPEM())
-        let bad = try Insecure.RSA.PrivateKey(pem: try TokenService.generatePrivateKeyPEM())
+    /// Signing keys: RSA for identity tokens (fresh unless given as PEM: generating them is slow, so the tests
+    /// share one pair), P-256 for Apple's client secret.
+    public static func make(autoApprove: Bool, signingKeyPEM: String? = nil, forgeryKeyPEM: String? = nil) async throws -> DevOAuthProvider {
+        let good = try Insecure.RSA.PrivateKey(pem: try signingKeyPEM ?? TokenService.generatePrivateKeyPEM())
+        let bad = try Insecure.RSA.PrivateKey(pem: try forgeryKeyPEM ?? TokenService.generatePrivateKeyPEM())
         let keys = JWTKeyCollection()
         await keys.add(rsa: good, digestAlgorithm: .sha256, kid: "dev-key")
         let wrongKeys = JWTKeyCollection()
