@@ -200,6 +200,7 @@ struct ClientLiveTests {
             let client = APIClient(baseURL: base)
             try await client.register(email: "max@example.com", password: "Correct-horse-9!")
             let enrollment = try await client.enrollTOTP()
+            try await freshTOTPStep()
             #expect(try await client.confirmTOTP(code: authenticatorCode(enrollment, at: Date().addingTimeInterval(-30))).totpEnabled)
             #expect(try await client.mfaStatus().totpEnabled)
 

@@ -32,6 +32,13 @@ func authenticatorCode(_ enrollment: TOTPEnrollment, at date: Date = Date()) -> 
     return String(format: "%06d", TOTP(secret: secret).compute(date: date))
 }
 
+/// Waits, when needed, until the current 30-second step has at least 20 s left, so the codes a test computes
+/// (the previous step's above all) are still in the server's ±1 window when they arrive on a busy machine.
+func freshTOTPStep() async throws {
+    let intoStep = Date().timeIntervalSince1970.truncatingRemainder(dividingBy: 30)
+    if intoStep > 10 { try await Task.sleep(for: .milliseconds(Int((30 - intoStep) * 1000) + 200)) }
+}
+
 @Suite("Two-factor sign-in (TOTP)")
 struct MFATests {
     @Test("enroll, confirm, then login needs the code; wrong and replayed codes fail; five misses end the challenge", arguments: TestBackend.available)
@@ -47,6 +54,7 @@ struct MFATests {
             let wrong = try await client.call(.post, "/api/v1/auth/mfa/totp/confirm", json: MFACodeRequest(code: "000000"), token: user.accessToken)
             #expect(wrong.status == .badRequest || authenticatorCode(enrollment) == "000000")
             // A code from the previous 30-second step is accepted (clock drift).
+            try await freshTOTPStep()
             let previous = authenticatorCode(enrollment, at: Date().addingTimeInterval(-30))
             let confirmed = try await client.call(.post, "/api/v1/auth/mfa/totp/confirm", json: MFACodeRequest(code: previous), token: user.accessToken)
             #expect(try confirmed.decode(MFAStatus.self).totpEnabled)

@@ -109,12 +109,11 @@ struct PhoneAuthTests {
 
     @Test("SNS Publish is accepted by a local SNS (moto_server), which records the text")
     func snsPublish() async throws {
-        guard let moto = await MotoServer.start() else {
+        guard let moto = await MotoServer.shared() else {
             // CI installs moto (.ci/run) and must run this; elsewhere it needs `pip install 'moto[server]'`.
             if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("moto_server is not installed or did not start") }
             return
         }
-        defer { moto.stop() }
         let sender = SNSSender(aws: AWSConfiguration(region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing", endpoint: moto.url))
         try await sender.send(to: "+15550102030", body: "Your SpendSense code is 123456.")
         // moto keeps what was published; its state endpoint shows the text.
@@ -128,11 +127,10 @@ struct PhoneAuthTests {
 extension PhoneAuthTests {
     @Test("SES SendEmail (reset emails) is accepted by a local SES (moto_server) from a verified sender")
     func sesSendEmail() async throws {
-        guard let moto = await MotoServer.start() else {
+        guard let moto = await MotoServer.shared() else {
             if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record("moto_server is not installed or did not start") }
             return
         }
-        defer { moto.stop() }
         let aws = AWSConfiguration(region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing", endpoint: moto.url)
         let sender = SESSender(aws: aws, from: "SpendSense <no-reply@spendsense.test>")
         // SES refuses a sender it has not verified...
@@ -148,8 +146,35 @@ extension PhoneAuthTests {
     }
 }
 
-/// A `moto_server` on a free port, for the SNS and SES tests.
+/// The pid of the shared `moto_server`, killed when the test process exits.
+nonisolated(unsafe) var sharedMotoPID: pid_t = 0
+
+/// Starts the shared `moto_server` once, however many tests ask at the same time.
+actor MotoLauncher {
+    static let instance = MotoLauncher()
+    private var starting: Task<MotoServer?, Never>?
+
+    func server() async -> MotoServer? {
+        if let starting { return await starting.value }
+        let task = Task { await MotoServer.start() }
+        starting = task
+        return await task.value
+    }
+}
+
+/// A `moto_server` on a free port for the SNS, SES and S3 tests: one per test process (several Python servers
+/// starting at once on a busy machine could miss their start-up deadline), each test with its own resources.
 final class MotoServer: @unchecked Sendable {
+    static func shared() async -> MotoServer? {
+        guard let server = await MotoLauncher.instance.server() else { return nil }
+        if sharedMotoPID == 0 {
+            sharedMotoPID = server.process.processIdentifier
+            // A signal, not `waitUntilExit`: that spins a run loop, which never returned on a task's thread.
+            atexit { kill(sharedMotoPID, SIGKILL) }
+        }
+        return server
+    }
+
     let process: Process
     let url: URL
 
@@ -170,7 +195,7 @@ final class MotoServer: @unchecked Sendable {
         guard (try? process.run()) != nil else { return nil }
         let url = URL(string: "http://127.0.0.1:\(port)/")!
         // Wait until the port accepts connections.
-        for _ in 0..<150 {
+        for _ in 0..<600 {
             if portOpen(port) { return MotoServer(process: process, url: url) }
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -189,10 +214,5 @@ final class MotoServer: @unchecked Sendable {
         return withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-    }
-
-    /// A signal only: `waitUntilExit` spins a run loop, which never returned on a task's thread (the test hung).
-    func stop() {
-        kill(process.processIdentifier, SIGKILL)
     }
 }

@@ -19,11 +19,10 @@ struct S3BlobTests {
 
     @Test("put, get, delete; the bucket holds only ciphertext; a missing object is notFound")
     func roundTrip() async throws {
-        guard let moto = await MotoServer.start() else {
+        guard let moto = await MotoServer.shared() else {
             if TestBackend.isCI { Issue.record("moto_server is not installed or did not start") }
             return
         }
-        defer { moto.stop() }
         let aws = AWSConfiguration(region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing", endpoint: moto.url)
         let bucket = try await Self.bucket(moto, aws)
         let store = S3BlobStore(aws: aws, bucket: bucket, prefix: "blobs/", key: SymmetricKey(size: .bits256))
@@ -48,11 +47,10 @@ struct S3BlobTests {
 
     @Test("the whole upload path with BLOB_STORE=s3: upload, the job reads it back, the profile appears")
     func uploadThroughS3() async throws {
-        guard let moto = await MotoServer.start() else {
+        guard let moto = await MotoServer.shared() else {
             if TestBackend.isCI { Issue.record("moto_server is not installed or did not start") }
             return
         }
-        defer { moto.stop() }
         let aws = AWSConfiguration(region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing")
         let bucket = try await Self.bucket(moto, AWSConfiguration(region: "us-east-1", accessKeyID: "testing", secretAccessKey: "testing", endpoint: moto.url))
         try await withApp(configure: { configuration in
