@@ -48,7 +48,6 @@ public struct SigV4: Sendable {
         return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
 
-    public static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// The signing key for a day (`yyyyMMdd`).
     func signingKey(day: String) -> SymmetricKey {
@@ -59,7 +58,7 @@ public struct SigV4: Sendable {
         return hmac(hmac(hmac(date, region), service), "aws4_request")
     }
 
-    public func signingKeyHex(day: String) -> String { signingKey(day: day).withUnsafeBytes { Self.hex($0) } }
+    public func signingKeyHex(day: String) -> String { signingKey(day: day).withUnsafeBytes { Hex.string($0) } }
 
     /// The headers to add: `host`, `x-amz-date`, `x-amz-security-token` (with a session token),
     /// `authorization`, and the given ones.
@@ -81,11 +80,11 @@ public struct SigV4: Sendable {
         let path = url.path.isEmpty ? "/" : url.path
         let canonicalQuery = (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? [])
             .map { (Self.encode($0.name), Self.encode($0.value ?? "")) }.sorted { $0 < $1 }.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-        let canonicalRequest = [method, path, canonicalQuery, canonicalHeaders, signedHeaders, Self.hex(SHA256.hash(data: body))]
+        let canonicalRequest = [method, path, canonicalQuery, canonicalHeaders, signedHeaders, Hex.string(SHA256.hash(data: body))]
             .joined(separator: "\n")
         let scope = "\(day)/\(region)/\(service)/aws4_request"
-        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(day: day)))
+        let stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, Hex.string(SHA256.hash(data: Data(canonicalRequest.utf8)))].joined(separator: "\n")
+        let signature = Hex.string(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: signingKey(day: day)))
         all["authorization"] = "AWS4-HMAC-SHA256 Credential=\(accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return all
     }
@@ -100,7 +99,7 @@ public enum AWSRequest {
         let signer = SigV4(accessKeyID: aws.accessKeyID, secretAccessKey: aws.secretAccessKey, sessionToken: aws.sessionToken, region: aws.region, service: service)
         var unsigned = headers
         // S3 wants the payload hash as a header too (it is part of the signature either way).
-        if service == "s3" { unsigned["x-amz-content-sha256"] = SigV4.hex(SHA256.hash(data: body)) }
+        if service == "s3" { unsigned["x-amz-content-sha256"] = Hex.string(SHA256.hash(data: body)) }
         let signed = signer.sign(method: method, url: url, headers: unsigned, body: body, date: Date())
         var request = HTTPClientRequest(url: url.absoluteString)
         request.method = HTTPMethod(rawValue: method)

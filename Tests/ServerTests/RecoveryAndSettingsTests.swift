@@ -68,9 +68,9 @@ struct RecoveryAndSettingsTests {
             _ = try await client.call(.post, "/api/v1/auth/forgot-password", json: ForgotPasswordRequest(email: "late@example.com"))
             let token = try #require(try await lastResetToken(client, "late@example.com"))
             // The key-value entry carries the 30-minute lifetime.
-            let ttl = try #require(try await dependencies.keyValue.ttl("password-reset:" + sha256Hex(token)))
+            let ttl = try #require(try await dependencies.keyValue.ttl("password-reset:" + Hex.sha256(token)))
             #expect(ttl > 1790 && ttl <= 1800)
-            try await dependencies.keyValue.delete("password-reset:" + sha256Hex(token))
+            try await dependencies.keyValue.delete("password-reset:" + Hex.sha256(token))
             let reply = try await client.call(.post, "/api/v1/auth/reset-password", json: ResetPasswordRequest(token: token, password: "New-horse-battery-7"))
             #expect(reply.status == .badRequest)
         }
@@ -116,10 +116,4 @@ struct RecoveryAndSettingsTests {
             #expect(badBody.status == .badRequest)
         }
     }
-}
-
-import Crypto
-
-func sha256Hex(_ text: String) -> String {
-    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
 }

@@ -36,7 +36,7 @@ public final class DevOAuthProvider: Sendable {
         /// A stable identity for an email typed on the development authorize page.
         public static func forEmail(_ email: String, name: String?) -> Person {
             let normalized = email.lowercased().trimmingCharacters(in: .whitespaces)
-            let digest = SHA256.hash(data: Data(normalized.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.sha256(normalized).prefix(12)
             return Person(subject: "dev-\(digest)", email: normalized, emailVerified: true, name: name ?? normalized)
         }
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Storage
 import JWTKit
 
 /// The server's own signing keys when no `JWT_PRIVATE_KEY_FILE` is given: `DATA_DIR/jwt-keys/NNNN.pem`, mode
@@ -81,7 +82,7 @@ public struct KeyRing: Sendable {
     }
 
     static func kid(modulus: some DataProtocol, exponent: some DataProtocol) -> String {
-        SHA256.hash(data: Data(modulus) + Data(exponent)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(modulus) + Data(exponent)).prefix(8))
     }
 
     static func privateKey(pem: String) throws -> JWTKit.Insecure.RSA.PrivateKey {

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -64,7 +63,7 @@ extension AuthService {
     static let resetTokenLifetime: TimeInterval = 1800
 
     static func resetKey(_ token: String) -> String {
-        "password-reset:" + SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        "password-reset:" + Hex.sha256(token)
     }
 
     func forgotPassword(_ request: ForgotPasswordRequest, client: ClientInfo, context: AppRequestContext) async throws -> Acknowledgement {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,7 +24,7 @@ extension AuthService {
     }
 
     static func codeHash(_ phone: String, _ code: String) -> String {
-        SHA256.hash(data: Data("\(phone):\(code)".utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.sha256("\(phone):\(code)")
     }
 
     /// Sends a new code (a resend replaces the previous one).

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Storage
 import JWTKit
 import Logging
 import Models
@@ -148,7 +149,7 @@ public struct TokenService: Sendable {
     }
 
     static func hashRefreshToken(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.sha256(token)
     }
 }
 
