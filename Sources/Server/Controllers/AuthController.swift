@@ -134,11 +134,7 @@ struct AuthController {
         var parameters: [String: String] = [:]
         for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
         if request.method == .post {
-            let body = try await request.body.collect(upTo: 64 * 1024)
-            let form = String(buffer: body).replacingOccurrences(of: "+", with: "%20")
-            var components = URLComponents()
-            components.percentEncodedQuery = form
-            for item in components.queryItems ?? [] { parameters[item.name] = item.value ?? "" }
+            for (name, value) in try await FormBody.fields(of: request) { parameters[name] = value }
         }
         return try await auth.completeOAuth(provider, parameters: parameters, client: client(request, context), context: context)
     }

@@ -110,16 +110,28 @@ public struct AuthService: Sendable {
                 details: ["email": .string(email.map(EmailAddress.masked) ?? "invalid")], context: context)
             throw AppError.unauthorized("Email or password is incorrect", code: ErrorCode.invalidCredentials)
         }
+        return try await completeSignIn(user, method: nil, client: client, context: context)
+    }
+
+    /// The end of every sign-in (password, phone, provider): a locked account is refused, an account with an
+    /// authenticator gets a challenge, anyone else a session. Audited with the method (nil: email and password);
+    /// `isNewUser` is reported for the methods that create accounts.
+    func completeSignIn(
+        _ user: UserRecord, method: String?, isNewUser: Bool? = nil, client: ClientInfo, context: AppRequestContext
+    ) async throws -> LoginOutcome {
+        let details: [String: JSONValue] = method.map { ["method": .string($0)] } ?? [:]
         guard !user.user.isLocked else {
-            await audit.record(AuditAction.login, outcome: "locked", actor: user.id, context: context)
+            await audit.record(AuditAction.login, outcome: "locked", actor: user.id, details: details, context: context)
             throw AppError(.forbidden, code: ErrorCode.accountLocked, "This account is locked; contact an administrator")
         }
         if let mfa, try await mfa.totp(userID: user.id)?.isConfirmed == true {
-            await audit.record(AuditAction.login, outcome: "mfa_challenge", actor: user.id, context: context)
+            await audit.record(AuditAction.login, outcome: "mfa_challenge", actor: user.id, details: details, context: context)
             return .challenge(try await startChallenge(for: user, client: client))
         }
-        await audit.record(AuditAction.login, actor: user.id, context: context)
-        return .signedIn(try await openSession(for: user, client: client))
+        await audit.record(AuditAction.login, actor: user.id, details: details, context: context)
+        var response = try await openSession(for: user, client: client)
+        response.isNewUser = isNewUser
+        return .signedIn(response)
     }
 
     func refresh(_ request: RefreshRequest, context: AppRequestContext) async throws -> AuthResponse {

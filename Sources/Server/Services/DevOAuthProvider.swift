@@ -168,12 +168,6 @@ public final class DevOAuthProvider: Sendable {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private static func form(_ text: String) -> [String: String] {
-        var components = URLComponents()
-        components.percentEncodedQuery = text.replacingOccurrences(of: "+", with: "%20")
-        return Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-    }
-
     private static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
@@ -227,7 +221,7 @@ public final class DevOAuthProvider: Sendable {
         }
         group.post("{provider}/authorize") { request, context -> Response in
             guard let provider = OAuthProviderID(rawValue: try context.parameters.require("provider")) else { throw HTTPError(.notFound) }
-            let fields = Self.form(String(buffer: try await request.body.collect(upTo: 65536)))
+            let fields = try await FormBody.fields(of: request)
             if fields["decision"] == "deny", let redirect = fields["redirect_uri"], let state = fields["state"] {
                 let separator = redirect.contains("?") ? "&" : "?"
                 return Response(status: .found, headers: [.location: "\(redirect)\(separator)error=access_denied&state=\(SigV4.encode(state))"])
@@ -237,7 +231,7 @@ public final class DevOAuthProvider: Sendable {
         }
         group.post("{provider}/token") { request, context -> Response in
             guard let provider = OAuthProviderID(rawValue: try context.parameters.require("provider")) else { throw HTTPError(.notFound) }
-            let fields = Self.form(String(buffer: try await request.body.collect(upTo: 65536)))
+            let fields = try await FormBody.fields(of: request)
             self.state.withLock { $0.tokenRequests += 1 }
             if provider == .apple {
                 guard let secret = fields["client_secret"],

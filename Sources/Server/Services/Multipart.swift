@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import NIOCore
 
 /// One part of a `multipart/form-data` body.
 struct MultipartPart {
@@ -77,5 +79,20 @@ enum Multipart {
             return value.replacingOccurrences(of: "\\\"", with: "\"")
         }
         return nil
+    }
+}
+
+/// `application/x-www-form-urlencoded`: OAuth token requests and Apple's `form_post` callbacks.
+enum FormBody {
+    /// Field names to values (`+` is a space; a repeated name keeps its last value).
+    static func fields(_ text: String) -> [String: String] {
+        var components = URLComponents()
+        components.percentEncodedQuery = text.replacingOccurrences(of: "+", with: "%20")
+        return Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+    }
+
+    /// Reads a form body of at most 64 KB.
+    static func fields(of request: Request) async throws -> [String: String] {
+        fields(String(buffer: try await request.body.collect(upTo: 64 * 1024)))
     }
 }

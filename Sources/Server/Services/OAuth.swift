@@ -264,18 +264,7 @@ extension AuthService {
             }
         }
         guard let user else { throw AppError.unauthorized("No account for this sign-in", code: ErrorCode.invalidCredentials) }
-        guard !user.user.isLocked else {
-            await audit.record(AuditAction.login, outcome: "locked", actor: user.id, context: context)
-            throw AppError(.forbidden, code: ErrorCode.accountLocked, "This account is locked; contact an administrator")
-        }
-        if let mfa, try await mfa.totp(userID: user.id)?.isConfirmed == true {
-            await audit.record(AuditAction.login, outcome: "mfa_challenge", actor: user.id, details: ["method": .string(identity.provider.rawValue)], context: context)
-            return .challenge(try await startChallenge(for: user, client: client))
-        }
-        await audit.record(AuditAction.login, actor: user.id, details: ["method": .string(identity.provider.rawValue)], context: context)
-        var response = try await openSession(for: user, client: client)
-        response.isNewUser = isNew
-        return .signedIn(response)
+        return try await completeSignIn(user, method: identity.provider.rawValue, isNewUser: isNew, client: client, context: context)
     }
 
     static func encode(_ value: some Encodable) throws -> String {

@@ -91,16 +91,7 @@ extension AuthService {
             }
         }
         guard let user else { throw AppError.unauthorized("No account for this number", code: ErrorCode.invalidCredentials) }
-        guard !user.user.isLocked else {
-            throw AppError(.forbidden, code: ErrorCode.accountLocked, "This account is locked; contact an administrator")
-        }
-        if let mfa, try await mfa.totp(userID: user.id)?.isConfirmed == true {
-            return .challenge(try await startChallenge(for: user, client: client))
-        }
-        await audit.record(AuditAction.login, actor: user.id, details: ["method": .string("phone")], context: context)
-        var response = try await openSession(for: user, client: client)
-        response.isNewUser = isNew
-        return .signedIn(response)
+        return try await completeSignIn(user, method: "phone", isNewUser: isNew, client: client, context: context)
     }
 }
 
