@@ -187,6 +187,8 @@ struct OAuthTests {
             #expect(google.status == .unauthorized)
             let garbage = try await client.call(.post, "/api/v1/auth/oauth/apple/token", json: OAuthTokenRequest(idToken: "not.a.jwt"))
             #expect(garbage.status == .unauthorized)
+            // Every refused token asks for fresh keys, but the keys are fetched again at most once a minute.
+            #expect(fake.state.withLock { $0.jwksRequests } == 1)
         }
     }
 

@@ -62,6 +62,8 @@ public final class DevOAuthProvider: Sendable {
         public var wrongAudience = false
         /// Code exchanges seen.
         public var tokenRequests = 0
+        /// Key-set downloads seen.
+        public var jwksRequests = 0
     }
 
     public static let clientID = "spendsense-dev-client"
@@ -211,7 +213,10 @@ public final class DevOAuthProvider: Sendable {
 
     /// Mounts the provider's endpoints on `group`.
     public func addRoutes<Context: RequestContext>(to group: RouterGroup<Context>) {
-        group.get("jwks") { _, _ in Self.json(.ok, self.jwks) }
+        group.get("jwks") { _, _ in
+            self.state.withLock { $0.jwksRequests += 1 }
+            return Self.json(.ok, self.jwks)
+        }
         group.get("{provider}/authorize") { request, context -> Response in
             guard let provider = OAuthProviderID(rawValue: try context.parameters.require("provider")) else { throw HTTPError(.notFound) }
             var query: [String: String] = [:]

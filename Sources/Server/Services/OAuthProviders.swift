@@ -347,13 +347,16 @@ extension JSONValue {
     }
 }
 
-/// Providers' published signing keys, fetched on first use and kept for an hour.
+/// Providers' published signing keys, fetched on first use and kept for an hour. A refresh (after a token did
+/// not verify, in case the provider rotated) fetches again at most once a minute, so a stream of forged tokens
+/// does not become a stream of requests to the provider.
 final class JWKSCache: Sendable {
     private let entries = Mutex<[URL: (keys: JWTKeyCollection, fetched: Date)]>([:])
 
     func keys(_ url: URL, http: HTTPClient, refresh: Bool) async throws -> JWTKeyCollection {
-        if !refresh, let entry = entries.withLock({ $0[url] }), Date().timeIntervalSince(entry.fetched) < 3600 {
-            return entry.keys
+        if let entry = entries.withLock({ $0[url] }) {
+            let age = Date().timeIntervalSince(entry.fetched)
+            if age < (refresh ? 60 : 3600) { return entry.keys }
         }
         var request = HTTPClientRequest(url: url.absoluteString)
         request.headers.add(name: "accept", value: "application/json")
