@@ -46,17 +46,7 @@ struct AccountCommand: AsyncParsableCommand {
             guard let id = OAuthProviderID(rawValue: provider.lowercased()) else { throw ValidationError("provider must be google, github, facebook or apple") }
             let client = try await global.savedClient()
             let start = try await cli { try await client.startLink(id) }
-            guard let handle = start.pollHandle else { throw CleanExit.message("the server sent no poll handle", code: ExitStatus.failed) }
-            FileHandle.standardError.write(Data("Open this link in any browser to link \(id.displayName):\n\n  \(start.openURL ?? start.authorizeURL)\n\nWaiting…\n".utf8))
-            let deadline = Date().addingTimeInterval(TimeInterval(start.expiresIn))
-            while Date() < deadline {
-                try await Task.sleep(for: .seconds(start.interval ?? 2))
-                if let result = try await cli({ try await client.pollLink(handle) }) {
-                    AccountCommand.report(result)
-                    return
-                }
-            }
-            throw CleanExit.message("the link expired; run the command again", code: ExitStatus.failed)
+            AccountCommand.report(try await waitForBrowser(start, to: "link \(id.displayName)") { handle in try await cli { try await client.pollLink(handle) } })
         }
     }
 

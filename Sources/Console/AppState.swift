@@ -66,11 +66,8 @@ struct AppState: Equatable {
     struct OAuthStep: Equatable {
         var providers: [OAuthProviderID]
         var selected = 0
-        /// Set once the server answered the start: the URL to open and the handle to poll.
-        var started: OAuthStart?
-        /// When to ask again; nil while a poll is in flight.
-        var nextPoll: Date?
-        var expiresAt: Date?
+        /// Set once the server answered the start.
+        var wait: BrowserWait?
 
         var provider: OAuthProviderID { providers[selected] }
     }
@@ -345,13 +342,51 @@ struct LinkPhoneDialog: Equatable {
     var error: String?
 }
 
+/// Waiting for the browser side of a device flow (provider sign-in, provider link): the link to show, when to
+/// poll next, when the link expires. The reducer asks it on every tick.
+struct BrowserWait: Equatable {
+    var start: OAuthStart
+    /// When to ask again; nil while a poll is in flight.
+    var nextPoll: Date?
+    var expiresAt: Date
+
+    init(_ start: OAuthStart, at now: Date) {
+        self.start = start
+        self.expiresAt = now.addingTimeInterval(TimeInterval(start.expiresIn))
+        self.nextPoll = now.addingTimeInterval(Self.interval(start))
+    }
+
+    private static func interval(_ start: OAuthStart) -> TimeInterval { TimeInterval(start.interval ?? 2) }
+
+    /// The address to show: the short one when the server gives it.
+    var link: String { start.openURL ?? start.authorizeURL }
+
+    func secondsLeft(at now: Date) -> Int { max(0, Int(expiresAt.timeIntervalSince(now))) }
+
+    enum Tick: Equatable {
+        case wait
+        /// Ask the server now (the wait now counts the poll as in flight).
+        case poll(handle: String)
+        case expired
+    }
+
+    mutating func tick(_ now: Date) -> Tick {
+        if now >= expiresAt { return .expired }
+        guard let due = nextPoll, now >= due, let handle = start.pollHandle else { return .wait }
+        nextPoll = nil
+        return .poll(handle: handle)
+    }
+
+    /// The server said "not yet": ask again after the interval.
+    mutating func pending(at now: Date) { nextPoll = now.addingTimeInterval(Self.interval(start)) }
+}
+
 /// Linking a provider from the sessions screen: choose, then open the link and wait (polled on the tick).
 struct LinkDialog: Equatable {
     var providers: [OAuthProviderID]
     var choice: ChoiceField
-    var started: OAuthStart?
-    var nextPoll: Date?
-    var expiresAt: Date?
+    /// Set once the server answered the start.
+    var wait: BrowserWait?
 
     init(providers: [OAuthProviderID]) {
         self.providers = providers

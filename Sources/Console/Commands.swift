@@ -176,15 +176,21 @@ func withSecondFactor(_ client: APIClient, _ signIn: () async throws -> AuthResp
 /// The device flow on a plain terminal: print the link, poll until the browser side is done or the link expires.
 func deviceSignIn(_ client: APIClient, provider: OAuthProviderID) async throws -> AuthResponse {
     let start = try await client.startDeviceSignIn(provider, deviceName: LiveEffects.deviceName)
-    guard let handle = start.pollHandle else { throw APIError.decoding("the server sent no poll handle") }
+    return try await waitForBrowser(start, to: "sign in with \(provider.displayName)") { try await client.pollSignIn($0) }
+}
+
+/// A device flow on a plain terminal: prints the link to open anywhere, then polls every `interval` seconds until
+/// `poll` answers or the link expires.
+func waitForBrowser<T>(_ start: OAuthStart, to purpose: String, poll: (String) async throws -> T?) async throws -> T {
+    guard let handle = start.pollHandle else { throw CleanExit.message("the server sent no poll handle", code: ExitStatus.failed) }
     FileHandle.standardError.write(
-        Data("Open this link in any browser to sign in with \(provider.displayName) (it expires in \(start.expiresIn / 60) minutes):\n\n  \(start.openURL ?? start.authorizeURL)\n\nWaiting…\n".utf8))
+        Data("Open this link in any browser to \(purpose) (it expires in \(start.expiresIn / 60) minutes):\n\n  \(start.openURL ?? start.authorizeURL)\n\nWaiting…\n".utf8))
     let deadline = Date().addingTimeInterval(TimeInterval(start.expiresIn))
     while Date() < deadline {
         try await Task.sleep(for: .seconds(start.interval ?? 2))
-        if let response = try await client.pollSignIn(handle) { return response }
+        if let answer = try await poll(handle) { return answer }
     }
-    throw CleanExit.message("the sign-in link expired; run the command again", code: 1)
+    throw CleanExit.message("the link expired; run the command again", code: ExitStatus.failed)
 }
 
 struct Logout: AsyncParsableCommand {

@@ -220,7 +220,7 @@ enum Keymap {
         for page: Route, overrides: [String: [Key]] = [:], providerStep: AppState.OAuthStep? = nil
     ) -> (title: String, lines: [(keys: String, help: String)], hints: [(key: String, label: String)]) {
         if page == .login, let step = providerStep {
-            let registry = step.started == nil ? providerChoice : providerWait
+            let registry = step.wait == nil ? providerChoice : providerWait
             return (registry.title, registry.helpLines, registry.hints)
         }
         let global = self.global.applying(overrides)

@@ -55,15 +55,10 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
         return []
     case .oauthStarted(let start, let at):
         state.busy = nil
-        guard state.login.oauth != nil else { return [] }
-        state.login.oauth?.started = start
-        state.login.oauth?.nextPoll = at.addingTimeInterval(TimeInterval(start.interval ?? 2))
-        state.login.oauth?.expiresAt = at.addingTimeInterval(TimeInterval(start.expiresIn))
+        state.login.oauth?.wait = BrowserWait(start, at: at)
         return []
     case .oauthPending(let at):
-        if let started = state.login.oauth?.started {
-            state.login.oauth?.nextPoll = at.addingTimeInterval(TimeInterval(started.interval ?? 2))
-        }
+        state.login.oauth?.wait?.pending(at: at)
         return []
     case .meLoaded(let user):
         state.me = user
@@ -246,14 +241,12 @@ func reduce(_ state: inout AppState, _ action: Action) -> [Effect] {
     case .linkStarted(let start, let at):
         state.busy = nil
         guard case .link(var dialog) = state.dialog else { return [] }
-        dialog.started = start
-        dialog.nextPoll = at.addingTimeInterval(TimeInterval(start.interval ?? 2))
-        dialog.expiresAt = at.addingTimeInterval(TimeInterval(start.expiresIn))
+        dialog.wait = BrowserWait(start, at: at)
         state.dialog = .link(dialog)
         return []
     case .linkPending(let at):
-        guard case .link(var dialog) = state.dialog, let started = dialog.started else { return [] }
-        dialog.nextPoll = at.addingTimeInterval(TimeInterval(started.interval ?? 2))
+        guard case .link(var dialog) = state.dialog else { return [] }
+        dialog.wait?.pending(at: at)
         state.dialog = .link(dialog)
         return []
     case .linked(let result):
@@ -436,16 +429,18 @@ func analyticsRange(days: Int, now: Date) -> (Day, Day) {
 /// Periodic refresh of list pages, unless paused, off, or already loading.
 private func periodicRefresh(_ state: inout AppState, now: Date) -> [Effect] {
     if state.page == .login { return pollProviderSignIn(&state, now: now) }
-    if case .link(var dialog) = state.dialog, let started = dialog.started, let handle = started.pollHandle {
-        if let expiresAt = dialog.expiresAt, now >= expiresAt {
+    if case .link(var dialog) = state.dialog, var wait = dialog.wait {
+        switch wait.tick(now) {
+        case .wait: return []
+        case .expired:
             state.dialog = nil
             state.toast = .init(text: "The link expired; press K to start again", isError: true)
             return []
+        case .poll(let handle):
+            dialog.wait = wait
+            state.dialog = .link(dialog)
+            return [.pollLink(handle: handle)]
         }
-        guard let due = dialog.nextPoll, now >= due else { return [] }
-        dialog.nextPoll = nil
-        state.dialog = .link(dialog)
-        return [.pollLink(handle: handle)]
     }
     guard state.refreshInterval > 0, !state.paused, state.dialog == nil, state.me != nil else { return [] }
     let interval = TimeInterval(state.refreshInterval)
@@ -463,15 +458,17 @@ private func periodicRefresh(_ state: inout AppState, now: Date) -> [Effect] {
 
 /// The device flow's clock: poll when due, give up when the link expires.
 private func pollProviderSignIn(_ state: inout AppState, now: Date) -> [Effect] {
-    guard let step = state.login.oauth, let started = step.started, let handle = started.pollHandle else { return [] }
-    if let expiresAt = step.expiresAt, now >= expiresAt {
+    guard var wait = state.login.oauth?.wait else { return [] }
+    switch wait.tick(now) {
+    case .wait: return []
+    case .expired:
         state.login.oauth = nil
         state.login.error = "The sign-in link expired; press Ctrl-O to start again"
         return []
+    case .poll(let handle):
+        state.login.oauth?.wait = wait
+        return [.pollOAuth(server: state.login.server.text.trimmingCharacters(in: .whitespaces), handle: handle)]
     }
-    guard let due = step.nextPoll, now >= due else { return [] }
-    state.login.oauth?.nextPoll = nil
-    return [.pollOAuth(server: state.login.server.text.trimmingCharacters(in: .whitespaces), handle: handle)]
 }
 
 // MARK: - Keys
@@ -557,13 +554,13 @@ private func editCode(_ field: inout TextField, _ key: Key) {
 private func handleLoginKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     // Provider sign-in: choose a provider, then wait for the browser.
     if let step = state.login.oauth {
-        let registry = step.started == nil ? Keymap.providerChoice : Keymap.providerWait
+        let registry = step.wait == nil ? Keymap.providerChoice : Keymap.providerWait
         switch registry.command(for: key) {
         case .cancel:
             state.login.oauth = nil
             state.busy = nil
             state.login.error = "Sign-in cancelled"
-        case _ where step.started != nil || state.busy != nil:
+        case _ where step.wait != nil || state.busy != nil:
             break
         case .previous:
             state.login.oauth?.selected = (step.selected + step.providers.count - 1) % step.providers.count
@@ -1230,7 +1227,7 @@ private func handleDialogKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.busy = nil
             return []
         }
-        guard dialog.started == nil, state.busy == nil else { return [] }
+        guard dialog.wait == nil, state.busy == nil else { return [] }
         if key == .enter {
             state.busy = "Asking \(dialog.provider.displayName)…"
             return [.startLink(dialog.provider)]

@@ -148,7 +148,7 @@ private func drawProviderStep(
     _ step: AppState.OAuthStep, state: AppState, into canvas: inout Canvas, x: Int, y: Int, width: Int, theme: Theme, now: Date
 ) {
     let inner = width - 4
-    guard let started = step.started else {
+    guard let wait = step.wait else {
         canvas.put("Sign in with a provider you already use:", x: x + 2, y: y + 2, style: theme.text, maxWidth: inner)
         var column = x + 2
         for (index, provider) in step.providers.enumerated() {
@@ -161,17 +161,19 @@ private func drawProviderStep(
             x: x + 2, y: y + 8, style: state.login.error == nil ? theme.muted : theme.error, maxWidth: inner)
         return
     }
-    canvas.put("Sign in with \(started.provider.displayName): open this link in any browser,", x: x + 2, y: y + 2, style: theme.text, maxWidth: inner)
+    canvas.put("Sign in with \(wait.start.provider.displayName): open this link in any browser,", x: x + 2, y: y + 2, style: theme.text, maxWidth: inner)
     canvas.put("on this computer or your phone:", x: x + 2, y: y + 3, style: theme.text, maxWidth: inner)
     // The short address when the server gives one (easy to type), else the provider's whole address, wrapped.
-    let lines = TextWidth.wrap(started.openURL ?? started.authorizeURL, width: inner)
-    let shown = lines.prefix(4)
-    for (offset, line) in shown.enumerated() { canvas.put(line, x: x + 2, y: y + 5 + offset, style: theme.emphasis) }
-    let left = step.expiresAt.map { max(0, Int($0.timeIntervalSince(now))) } ?? started.expiresIn
-    let spinner = Widgets.spinner(tick: state.tick, ascii: theme.ascii)
-    canvas.put(
-        "\(spinner) Waiting for the browser… \(left / 60):\(String(format: "%02d", left % 60)) left · Esc cancels", x: x + 2, y: y + 9,
-        style: theme.muted, maxWidth: inner)
+    for (offset, line) in TextWidth.wrap(wait.link, width: inner).prefix(4).enumerated() {
+        canvas.put(line, x: x + 2, y: y + 5 + offset, style: theme.emphasis)
+    }
+    canvas.put(waitingLine(wait, now: now, tick: state.tick, ascii: theme.ascii, escape: "cancels"), x: x + 2, y: y + 9, style: theme.muted, maxWidth: inner)
+}
+
+/// "⠋ Waiting for the browser… 9:59 left · Esc cancels".
+private func waitingLine(_ wait: BrowserWait, now: Date, tick: Int, ascii: Bool, escape: String) -> String {
+    let left = wait.secondsLeft(at: now)
+    return "\(Widgets.spinner(tick: tick, ascii: ascii)) Waiting for the browser… \(left / 60):\(String(format: "%02d", left % 60)) left · Esc \(escape)"
 }
 
 // MARK: - Queue
@@ -490,7 +492,7 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
             ], into: &canvas, theme: theme, minWidth: 60)
         code.draw(into: &canvas, x: frame.x + 2, y: frame.y + frame.height - 3, labelWidth: 6, fieldWidth: 10, focused: true, theme: theme)
     case .link(let link):
-        guard let started = link.started else {
+        guard let wait = link.wait else {
             let frame = Widgets.dialog(
                 title: "Link a provider",
                 lines: [
@@ -502,13 +504,11 @@ private func drawDialog(_ dialog: Dialog, into canvas: inout Canvas, theme: Them
             link.choice.draw(into: &canvas, x: frame.x + 2, y: frame.y + 3, labelWidth: 10, fieldWidth: 14, focused: true, theme: theme)
             return
         }
-        let left = link.expiresAt.map { max(0, Int($0.timeIntervalSince(now))) } ?? started.expiresIn
         Widgets.dialog(
-            title: "Link \(started.provider.displayName)",
+            title: "Link \(wait.start.provider.displayName)",
             lines: [
-                ("Open this link in any browser and sign in there:", theme.text), ("", theme.text),
-                (started.openURL ?? started.authorizeURL, theme.emphasis), ("", theme.text),
-                ("\(Widgets.spinner(tick: tick, ascii: theme.ascii)) Waiting… \(left / 60):\(String(format: "%02d", left % 60)) left · Esc stops waiting", theme.muted),
+                ("Open this link in any browser and sign in there:", theme.text), ("", theme.text), (wait.link, theme.emphasis), ("", theme.text),
+                (waitingLine(wait, now: now, tick: tick, ascii: theme.ascii, escape: "stops waiting"), theme.muted),
             ], into: &canvas, theme: theme, minWidth: 60)
     case .linkPhone(let dialog):
         let prompt = dialog.sentTo.map { "We texted a 6-digit code to \($0)." } ?? "The number to sign in with, with its country code:"
