@@ -53,13 +53,13 @@ public struct ServerConfiguration: Sendable {
     /// Operators and admins must have an authenticator (TOTP) to use staff routes.
     public var mfaRequiredForStaff = false
     /// How sign-in codes are texted: the development outbox, or Amazon SNS with `aws`.
-    public enum SMSProvider: String, Sendable { case outbox, sns, off }
+    public enum SMSProvider: String, Sendable, CaseIterable { case outbox, sns, off }
     public var smsProvider: SMSProvider = .outbox
     public var aws: AWSConfiguration?
     public var smsPerHour = 5
     public var smsPerDay = 10
     /// How password reset tokens are emailed: the development outbox, or Amazon SES with `aws`.
-    public enum EmailProvider: String, Sendable { case outbox, ses, off }
+    public enum EmailProvider: String, Sendable, CaseIterable { case outbox, ses, off }
     public var emailProvider: EmailProvider = .outbox
     /// The sender address for SES (`EMAIL_FROM`).
     public var emailFrom = "SpendSense <no-reply@spendsense.local>"

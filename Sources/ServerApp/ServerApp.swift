@@ -90,15 +90,18 @@ struct CommonOptions: ParsableArguments {
         configuration.apiRateLimitPerIP = try integer("API_RATE_LIMIT_PER_IP", default: 3000)
         configuration.apiRateLimitWindow = TimeInterval(try integer("API_RATE_LIMIT_WINDOW_SECONDS", default: 3600))
         configuration.mfaRequiredForStaff = ["1", "true", "yes"].contains(env["MFA_REQUIRED_FOR_STAFF"]?.lowercased() ?? "")
-        // Texts: the development outbox by default in development, nothing in production unless SNS is set up.
-        let provider = env["SMS_PROVIDER"].flatMap { $0.isEmpty ? nil : $0 } ?? (configuration.environment == .production ? "off" : "outbox")
-        guard let smsProvider = ServerConfiguration.SMSProvider(rawValue: provider) else {
-            throw ValidationError("SMS_PROVIDER must be outbox, sns or off")
+        /// How texts or emails go out: the development outbox by default in development, nothing in production
+        /// unless the real service is set up (the outbox is refused there).
+        func sender<Provider: RawRepresentable<String> & CaseIterable>(_ name: String, real: String) throws -> Provider {
+            let production = configuration.environment == .production
+            let text = env[name].flatMap { $0.isEmpty ? nil : $0 } ?? (production ? "off" : "outbox")
+            guard let provider = Provider(rawValue: text) else {
+                throw ValidationError("\(name) must be \(Provider.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if text == "outbox", production { throw ValidationError("\(name)=outbox is for development; use \(real) (or off) in production") }
+            return provider
         }
-        if smsProvider == .outbox, configuration.environment == .production {
-            throw ValidationError("SMS_PROVIDER=outbox is for development; use sns (or off) in production")
-        }
-        configuration.smsProvider = smsProvider
+        configuration.smsProvider = try sender("SMS_PROVIDER", real: "sns")
         if let region = env["AWS_REGION"], let key = env["AWS_ACCESS_KEY_ID"], let secret = env["AWS_SECRET_ACCESS_KEY"] {
             configuration.aws = AWSConfiguration(
                 region: region, accessKeyID: key, secretAccessKey: secret, sessionToken: env["AWS_SESSION_TOKEN"],
@@ -106,15 +109,7 @@ struct CommonOptions: ParsableArguments {
         }
         configuration.smsPerHour = try integer("SMS_PER_HOUR", default: 5)
         configuration.smsPerDay = try integer("SMS_PER_DAY", default: 10)
-        // Emails (password reset): the outbox in development, SES when configured, otherwise off in production.
-        let mail = env["EMAIL_PROVIDER"].flatMap { $0.isEmpty ? nil : $0 } ?? (configuration.environment == .production ? "off" : "outbox")
-        guard let emailProvider = ServerConfiguration.EmailProvider(rawValue: mail) else {
-            throw ValidationError("EMAIL_PROVIDER must be outbox, ses or off")
-        }
-        if emailProvider == .outbox, configuration.environment == .production {
-            throw ValidationError("EMAIL_PROVIDER=outbox is for development; use ses (or off) in production")
-        }
-        configuration.emailProvider = emailProvider
+        configuration.emailProvider = try sender("EMAIL_PROVIDER", real: "ses")
         if let from = env["EMAIL_FROM"], !from.isEmpty { configuration.emailFrom = from }
         configuration.sesEndpoint = env["SES_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
         configuration.passwordResetPerHour = try integer("PASSWORD_RESET_PER_HOUR", default: 3)
