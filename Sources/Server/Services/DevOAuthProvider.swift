@@ -187,8 +187,7 @@ public final class DevOAuthProvider: Sendable {
         self.state.withLock {
             $0.grants[code] = Grant(person: person, provider: provider, redirectURI: redirect, challenge: challenge, nonce: query["nonce"])
         }
-        let separator = redirect.contains("?") ? "&" : "?"
-        return Response(status: .found, headers: [.location: "\(redirect)\(separator)code=\(code)&state=\(SigV4.encode(state))"])
+        return Response(status: .found, headers: [.location: FormBody.appending([("code", code), ("state", state)], to: redirect)])
     }
 
     /// The page a person sees in development: which email to sign in as, or deny.
@@ -228,8 +227,7 @@ public final class DevOAuthProvider: Sendable {
             guard let provider = OAuthProviderID(rawValue: try context.parameters.require("provider")) else { throw HTTPError(.notFound) }
             let fields = try await FormBody.fields(of: request)
             if fields["decision"] == "deny", let redirect = fields["redirect_uri"], let state = fields["state"] {
-                let separator = redirect.contains("?") ? "&" : "?"
-                return Response(status: .found, headers: [.location: "\(redirect)\(separator)error=access_denied&state=\(SigV4.encode(state))"])
+                return Response(status: .found, headers: [.location: FormBody.appending([("error", "access_denied"), ("state", state)], to: redirect)])
             }
             guard let email = fields["email"], EmailAddress.normalize(email) != nil else { return self.signInPage(fields, provider: provider) }
             return self.grant(fields, provider: provider, person: .forEmail(email, name: fields["name"].flatMap { $0.isEmpty ? nil : $0 }))

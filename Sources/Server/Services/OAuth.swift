@@ -72,21 +72,17 @@ extension AuthService {
         if let handle = pending.pollHandle {
             try await keyValue.set("oauth-poll:\(handle)", value: try Self.encode(PollRecord(status: "pending")), ttl: Self.oauthLifetime)
         }
-        var components = URLComponents(url: registry.address.resolve(provider.settings.authorizeURL), resolvingAgainstBaseURL: false)!
-        var query = components.queryItems ?? []
-        query += [
-            URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: provider.settings.clientID),
-            URLQueryItem(name: "redirect_uri", value: registry.callbackURL(provider.id)),
-            URLQueryItem(name: "scope", value: provider.settings.scopes.joined(separator: " ")), URLQueryItem(name: "state", value: state),
-            URLQueryItem(name: "code_challenge", value: Self.pkceChallenge(pending.verifier)),
-            URLQueryItem(name: "code_challenge_method", value: "S256"),
+        var query = [
+            ("response_type", "code"), ("client_id", provider.settings.clientID), ("redirect_uri", registry.callbackURL(provider.id)),
+            ("scope", provider.settings.scopes.joined(separator: " ")), ("state", state),
+            ("code_challenge", Self.pkceChallenge(pending.verifier)), ("code_challenge_method", "S256"),
         ]
-        if provider.settings.jwksURL != nil { query.append(URLQueryItem(name: "nonce", value: pending.nonce)) }
+        if provider.settings.jwksURL != nil { query.append(("nonce", pending.nonce)) }
         // Apple posts the answer back when it shares the name or email.
-        if provider.id == .apple { query.append(URLQueryItem(name: "response_mode", value: "form_post")) }
-        components.percentEncodedQuery = query.map { "\(SigV4.encode($0.name))=\(SigV4.encode($0.value ?? ""))" }.joined(separator: "&")
+        if provider.id == .apple { query.append(("response_mode", "form_post")) }
+        let authorizeURL = FormBody.appending(query, to: registry.address.resolve(provider.settings.authorizeURL).absoluteString)
         var start = OAuthStart(
-            provider: provider.id, authorizeURL: components.url!.absoluteString, expiresIn: Int(Self.oauthLifetime),
+            provider: provider.id, authorizeURL: authorizeURL, expiresIn: Int(Self.oauthLifetime),
             pollHandle: pending.pollHandle, interval: pending.pollHandle == nil ? nil : Self.pollInterval)
         if pending.pollHandle != nil {
             // A short address to type on another device; it redirects to the provider for ten minutes.

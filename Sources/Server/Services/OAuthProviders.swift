@@ -203,10 +203,10 @@ struct OAuthProviderClient: Sendable {
 
     /// Trades the authorization code (with the PKCE verifier) for the provider's tokens.
     func exchange(code: String, verifier: String, redirectURI: String) async throws -> TokenAnswer {
-        let form = [
+        let form = FormBody.encode([
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("client_id", settings.clientID),
             ("client_secret", try await clientSecret()), ("code_verifier", verifier),
-        ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        ])
         let (status, body) = try await send(
             address.resolve(settings.tokenURL), method: .POST, headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
             body: Data(form.utf8))

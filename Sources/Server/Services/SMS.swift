@@ -55,11 +55,11 @@ public struct SNSSender: SMSSender {
     var url: URL { aws.endpoint ?? URL(string: "https://sns.\(aws.region).amazonaws.com/")! }
 
     public func send(to phone: String, body: String) async throws {
-        let form = [
+        let form = FormBody.encode([
             ("Action", "Publish"), ("Version", "2010-03-31"), ("PhoneNumber", phone), ("Message", body),
             ("MessageAttributes.entry.1.Name", "AWS.SNS.SMS.SMSType"), ("MessageAttributes.entry.1.Value.DataType", "String"),
             ("MessageAttributes.entry.1.Value.StringValue", "Transactional"),
-        ].map { "\(SigV4.encode($0.0))=\(SigV4.encode($0.1))" }.joined(separator: "&")
+        ])
         let (status, answer) = try await AWSRequest.send(
             "POST", url, headers: ["content-type": "application/x-www-form-urlencoded; charset=utf-8"], body: Data(form.utf8), service: "sns",
             aws: aws, http: http)
