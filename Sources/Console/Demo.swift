@@ -103,7 +103,9 @@ struct Demo: AsyncParsableCommand {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
+        // The demo is development: the outbox (reset tokens, texted codes) and the stand-in provider are its point.
+        let chosen = ["SPENDSENSE_ENV": "development"].merging(environment) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(chosen) { _, new in new }
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice

@@ -13,7 +13,7 @@ public struct Page<Item: Codable & Sendable & Equatable>: Codable, Sendable, Equ
         self.total = total
         self.skip = skip
         self.limit = limit
-        self.hasMore = skip + items.count < total
+        self.hasMore = skip.saturatingAdd(items.count) < total
     }
 
     enum CodingKeys: String, CodingKey {

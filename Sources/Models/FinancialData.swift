@@ -8,7 +8,7 @@ public struct Day: Codable, Sendable, Hashable, Comparable, CustomStringConverti
     public init(ordinal: Int) { self.ordinal = ordinal }
 
     /// The UTC day a moment falls on.
-    public init(date: Date) { self.ordinal = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+    public init(date: Date) { self.ordinal = Int(saturating: (date.timeIntervalSince1970 / 86_400).rounded(.down)) }
 
     /// Parses `YYYY-MM-DD`; nil for anything else, including impossible dates (`2026-02-30`).
     public init?(_ text: String) {

@@ -50,9 +50,14 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     OperatorController(dependencies: dependencies).addRoutes(to: operatorGroup)
     AnalyticsController(dependencies: dependencies).addRoutes(to: operatorGroup)
 
-    // Development only: the texts the outbox "sent". The route does not exist in production mode.
+    // Development only: the texts and emails the outbox "sent" (sign-in codes, reset tokens). The route does
+    // not exist in production; on a non-loopback bind only admins may read it.
     if configuration.environment == .development, let outbox = dependencies.outbox {
-        api.get("dev/outbox") { request, _ -> [OutboxMessage] in
+        let group =
+            configuration.bindsLoopbackOnly
+            ? api.group("dev")
+            : api.group("dev").add(middleware: authenticator).add(middleware: RoleMiddleware(minimum: .admin, audit: audit, auth: dependencies.auth))
+        group.get("outbox") { request, _ -> [OutboxMessage] in
             if let phone = request.uri.queryParameters["phone"] { return outbox.list(to: PhoneNumber.normalize(String(phone))) }
             return outbox.list(to: request.uri.queryParameters["to"].map { EmailAddress.normalize(String($0)) ?? String($0) })
         }

@@ -95,7 +95,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, dataDirectory: URL, database: DatabaseLocation? = nil,
-        environment: Environment = .development, logLevel: Logger.Level = .info, bcryptCost: UInt8 = 12,
+        environment: Environment = .production, logLevel: Logger.Level = .info, bcryptCost: UInt8 = 12,
         corsOrigins: [String] = [], jwtPrivateKeyFiles: [String] = [], jwtIssuer: String = "spendsense",
         accessTokenLifetime: TimeInterval = 3600, refreshTokenLifetime: TimeInterval = 30 * 86400,
         loginFailureLimit: Int = 5, loginFailureWindow: TimeInterval = 3600,
@@ -124,12 +124,19 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// A throwaway configuration for tests: in-memory SQLite (or `database`), bcrypt cost 4, a temp data dir.
+    /// True when the server listens on a loopback address only (127.0.0.0/8, ::1, localhost): nobody on
+    /// another machine can reach it.
+    public var bindsLoopbackOnly: Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
+
     public static func testing(database: DatabaseLocation = .sqliteMemory) -> ServerConfiguration {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("spendsense-test-\(UUID().uuidString)")
         // Tests register many accounts from one address; the registration limit has its own test.
         return ServerConfiguration(
-            port: 0, dataDirectory: directory, database: database, logLevel: .warning, bcryptCost: 4,
+            port: 0, dataDirectory: directory, database: database, environment: .development, logLevel: .warning, bcryptCost: 4,
             corsOrigins: ["http://localhost:3000"], registrationLimit: 1000
         )
     }

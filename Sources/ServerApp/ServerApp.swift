@@ -54,7 +54,9 @@ struct CommonOptions: ParsableArguments {
         let portValue = try port ?? integer("PORT", default: 8000)
         let bcryptCost = try integer("BCRYPT_COST", default: 12)
         guard (4...31).contains(bcryptCost) else { throw ValidationError("BCRYPT_COST must be 4…31") }
-        let environment = ServerConfiguration.Environment(rawValue: env["SPENDSENSE_ENV"] ?? "development")
+        // Production unless development is chosen explicitly (`spendsense demo` and `make demo` choose it): the
+        // development outbox shows sign-in codes and reset tokens, so it must never be on by accident.
+        let environment = ServerConfiguration.Environment(rawValue: env["SPENDSENSE_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "production")
         guard let environment else { throw ValidationError("SPENDSENSE_ENV must be development or production") }
         if environment == .production, bcryptCost < 12 {
             throw ValidationError("BCRYPT_COST below 12 is for tests only; refused in production")
@@ -172,6 +174,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let configuration = try common.serverConfiguration(host: host, port: port)
         let logger = common.bootstrap(configuration)
+        if configuration.environment == .development, !configuration.bindsLoopbackOnly {
+            let warning =
+                "DEVELOPMENT MODE ON A NON-LOOPBACK ADDRESS (\(configuration.host)): development helpers are reachable from other machines; the outbox needs an admin token. Use SPENDSENSE_ENV=production for anything but local work."
+            logger.critical("\(warning)")
+            FileHandle.standardError.write(Data("WARNING: \(warning)\n".utf8))
+        }
         let dependencies = try await AppDependencies.make(configuration, logger: logger)
         let app = buildApplication(dependencies) { host, port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))

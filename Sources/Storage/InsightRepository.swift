@@ -27,7 +27,8 @@ public protocol InsightRepository: Sendable {
     func completeJob(_ job: Job, data: FinancialData?, report: SignalReport, personas: PersonaAssignment, drafts: [RecommendationDraft], now: Date) async throws
     func financialData(userID: UUID) async throws -> FinancialData?
     func snapshot(userID: UUID) async throws -> (report: SignalReport, personas: PersonaAssignment, updatedAt: Date)?
-    func personaHistory(userID: UUID, limit: Int) async throws -> [PersonaHistoryEntry]
+    /// Newest first, with the number of entries in all.
+    func personaHistory(userID: UUID, skip: Int, limit: Int) async throws -> Page<PersonaHistoryEntry>
     /// Newest first.
     func transactions(userID: UUID, filter: TransactionFilter, skip: Int, limit: Int) async throws -> Page<Transaction>
     func accounts(userID: UUID) async throws -> [Account]
@@ -163,16 +164,23 @@ public struct SQLInsightRepository: InsightRepository {
         }
     }
 
-    public func personaHistory(userID: UUID, limit: Int) async throws -> [PersonaHistoryEntry] {
+    public func personaHistory(userID: UUID, skip: Int, limit: Int) async throws -> Page<PersonaHistoryEntry> {
         try await database.withConnection { sql in
-            try await sql.raw(
-                "SELECT persona, matched, as_of, recorded_at FROM persona_history WHERE user_id = \(bind: userID.dbValue) ORDER BY recorded_at DESC, id LIMIT \(bind: limit)"
+            let total =
+                try await sql.raw("SELECT COUNT(*) AS n FROM persona_history WHERE user_id = \(bind: userID.dbValue)").first()?
+                .decode(column: "n", as: Int.self) ?? 0
+            let items = try await sql.raw(
+                """
+                SELECT persona, matched, as_of, recorded_at FROM persona_history WHERE user_id = \(bind: userID.dbValue)
+                ORDER BY recorded_at DESC, id LIMIT \(bind: limit) OFFSET \(bind: skip)
+                """
             ).all().map { row in
                 PersonaHistoryEntry(
                     persona: PersonaID(rawValue: try row.decode(column: "persona", as: String.self)) ?? .general,
                     matched: try JSONColumn.decode([PersonaID].self, try row.decode(column: "matched", as: String.self)),
                     asOf: Day(ordinal: try row.decode(column: "as_of", as: Int.self)), recordedAt: try row.date("recorded_at"))
             }
+            return Page(items: items, total: total, skip: skip, limit: limit)
         }
     }
 

@@ -163,6 +163,7 @@ public struct SQLUploadRepository: UploadRepository {
         }
         guard due else { return nil }
         return try await database.transaction { sql in
+            try await Self.deadLetterAbandoned(sql, now: now)
             let lock: SQLQueryString = database.dialect == .postgres ? "FOR UPDATE SKIP LOCKED" : ""
             guard
                 let row = try await sql.raw(
@@ -176,10 +177,15 @@ public struct SQLUploadRepository: UploadRepository {
             else { return nil }
             let id = try row.uuid("id")
             let attempts = try row.decode(column: "attempts", as: Int.self) + 1
+            // A job taken back from a worker that stopped mid-run keeps that as its last error, so a job that
+            // kills its worker every time is visible (and dead-lettered at its maximum by the step above).
+            let abandoned: String? =
+                try row.decode(column: "status", as: String.self) == "processing"
+                ? "the worker stopped during attempt \(attempts - 1) (its lease expired)" : nil
             try await sql.raw(
                 """
                 UPDATE jobs SET status = 'processing', attempts = \(bind: attempts), lease_expires_at = \(bind: (now + lease).dbValue),
-                    started_at = \(bind: now.dbValue), updated_at = \(bind: now.dbValue)
+                    started_at = \(bind: now.dbValue), updated_at = \(bind: now.dbValue), last_error = COALESCE(\(bind: abandoned), last_error)
                 WHERE id = \(bind: id.dbValue)
                 """
             ).run()
@@ -193,6 +199,36 @@ public struct SQLUploadRepository: UploadRepository {
                 id: id, kind: Job.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .processUpload,
                 userID: try row.uuid("user_id"), uploadID: uploadID, status: .processing, attempts: attempts,
                 maxAttempts: try row.decode(column: "max_attempts", as: Int.self), lastError: try row.decode(column: "last_error", as: String?.self))
+        }
+    }
+
+    /// Jobs whose worker stopped (lease expired) after their last allowed attempt: dead, and their upload failed
+    /// with the reason. Without this a job that crashes its worker is claimed again after every restart.
+    static func deadLetterAbandoned(_ sql: any SQLDatabase, now: Date) async throws {
+        let rows = try await sql.raw(
+            """
+            SELECT id, upload_id, attempts FROM jobs
+            WHERE status = 'processing' AND lease_expires_at < \(bind: now.dbValue) AND attempts >= max_attempts
+            """
+        ).all()
+        for row in rows {
+            let attempts = try row.decode(column: "attempts", as: Int.self)
+            let reason = "the worker stopped during each of \(attempts) attempts (lease expired)"
+            try await sql.raw(
+                """
+                UPDATE jobs SET status = 'dead', last_error = \(bind: reason), lease_expires_at = NULL, updated_at = \(bind: now.dbValue)
+                WHERE id = \(bind: try row.uuid("id").dbValue) AND status = 'processing'
+                """
+            ).run()
+            if let uploadID = try row.optionalUUID("upload_id") {
+                try await sql.raw(
+                    """
+                    UPDATE uploads SET status = 'failed', error = \(bind: "processing failed after \(attempts) attempts: \(reason)"),
+                        updated_at = \(bind: now.dbValue), completed_at = \(bind: now.dbValue)
+                    WHERE id = \(bind: uploadID.dbValue) AND status <> 'completed'
+                    """
+                ).run()
+            }
         }
     }
 

@@ -129,7 +129,7 @@ struct DataFlowTests {
             }
             let recommendations = try await dependencies.recommendations.list(userID: user.userID, status: nil, skip: 0, limit: 100)
             #expect(recommendations.total == result.recommendations.count)
-            #expect(try await dependencies.insights.personaHistory(userID: user.userID, limit: 10).count == 1)
+            #expect(try await dependencies.insights.personaHistory(userID: user.userID, skip: 0, limit: 10).total == 1)
         }
     }
 

@@ -172,7 +172,7 @@ struct ReviewTests {
             let after = try await dependencies.recommendations.list(userID: f.user.userID, status: .pending, skip: 0, limit: 50)
             #expect(after.total == f.pending.count)
             #expect(Set(after.items.map(\.id)).isDisjoint(with: f.pending.map(\.id)))
-            #expect(try await dependencies.insights.personaHistory(userID: f.user.userID, limit: 10).count == 2)
+            #expect(try await dependencies.insights.personaHistory(userID: f.user.userID, skip: 0, limit: 10).total == 2)
         }
     }
 }

@@ -54,6 +54,36 @@ struct AccountIndex {
 enum Validator {
     /// Largest absolute amount or balance accepted (anything above is a unit or parsing mistake).
     static let maxAmount = 10_000_000.0
+    /// True for a plain decimal number (`-12`, `3.50`, `.5`, `1e3`): Swift's `Double(String)` also reads hex floats
+    /// (`0x8fcp0`), `inf` and `nan`, which no bank export means.
+    static func isDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+        let isDigit: (UInt8) -> Bool = { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        let integer = bytes.prefix(while: isDigit)
+        bytes = bytes.dropFirst(integer.count)
+        var fraction = 0
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            let digits = bytes.prefix(while: isDigit)
+            fraction = digits.count
+            bytes = bytes.dropFirst(digits.count)
+        }
+        guard integer.count + fraction > 0 else { return false }
+        if let mark = bytes.first, mark == UInt8(ascii: "e") || mark == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
+            let exponent = bytes.prefix(while: isDigit)
+            guard !exponent.isEmpty else { return false }
+            bytes = bytes.dropFirst(exponent.count)
+        }
+        return bytes.isEmpty
+    }
+
+    /// Smallest non-zero credit limit accepted.
+    static let minCreditLimit = 1.0
+    /// Largest balance-to-limit ratio accepted on a card (10 = 1,000 % utilization).
+    static let maxUtilization = 10.0
 
     static func validate(_ upload: RawUpload, prior: IssueCollector) -> ParsedUpload {
         var issues = prior
@@ -217,8 +247,11 @@ struct FieldReader {
         }
     }
 
-    /// A finite number with |x| ≤ `Validator.maxAmount`.
-    mutating func amount(_ key: String, required: Bool, nonNegative: Bool = false, in fields: RawObject? = nil, path: String? = nil) -> Double? {
+    /// A finite number with |x| ≤ `Validator.maxAmount`, rounded to whole cents unless `cents` is false (rates):
+    /// sub-cent amounts such as 1e-300 would otherwise turn ratios into infinities.
+    mutating func amount(
+        _ key: String, required: Bool, nonNegative: Bool = false, cents: Bool = true, in fields: RawObject? = nil, path: String? = nil
+    ) -> Double? {
         let path = path ?? key
         guard let raw = value(key, in: fields) else {
             if required { issue(path, "MISSING_FIELD", "'\(key)' is required") }
@@ -228,7 +261,8 @@ struct FieldReader {
         switch raw {
         case .number(let value): number = value
         case .text(let text):
-            guard let parsed = Double(text.replacingOccurrences(of: "$", with: "")) else {
+            let digits = text.replacingOccurrences(of: "$", with: "")
+            guard Validator.isDecimal(digits), let parsed = Double(digits) else {
                 issue(path, "INVALID_NUMBER", "'\(key)' must be a number, got '\(text.prefix(40))'")
                 return nil
             }
@@ -249,7 +283,9 @@ struct FieldReader {
             issue(path, "NEGATIVE_AMOUNT", "'\(key)' must not be negative")
             return nil
         }
-        return number
+        guard cents else { return number }
+        let rounded = (number * 100).rounded() / 100
+        return rounded == 0 ? 0 : rounded
     }
 
     mutating func bool(_ key: String, default fallback: Bool) -> Bool {
@@ -341,7 +377,8 @@ struct FieldReader {
             if case .object(let fields) = raw {
                 balances.available = amount("available", required: false, in: fields, path: "balances.available")
                 balances.current = amount("current", required: false, in: fields, path: "balances.current")
-                balances.limit = amount("limit", required: false, nonNegative: true, in: fields, path: "balances.limit")
+                // Read exactly: a limit of 1e-300 must be refused, not rounded to "none" (see checkCreditBalances).
+                balances.limit = amount("limit", required: false, nonNegative: true, cents: false, in: fields, path: "balances.limit")
                 if let code = string("iso_currency_code", required: false, maxLength: 8, in: fields, path: "balances.iso_currency_code"),
                     code.uppercased() != "USD"
                 {
@@ -353,6 +390,8 @@ struct FieldReader {
         } else {
             issue("balances", "MISSING_FIELD", "'balances' is required")
         }
+        if subtype?.type == .credit { checkCreditBalances(balances) }
+        balances.limit = balances.limit.map { ($0 * 100).rounded() / 100 }
         let currency = currency()
         let holder = string("holder_category", required: false, maxLength: 40)?.lowercased() ?? "personal"
         if holder == "business" {
@@ -364,6 +403,21 @@ struct FieldReader {
         return Account(
             id: id, name: name ?? subtype.rawValue.capitalized, mask: mask, subtype: subtype, balances: balances,
             isoCurrencyCode: currency, holderCategory: holder)
+    }
+
+    /// A card's limit and balance must make utilization meaningful: a limit is absent, 0 (none reported; no
+    /// utilization is computed) or at least $1, and the balance is at most `maxUtilization` times the limit.
+    mutating func checkCreditBalances(_ balances: Balances) {
+        guard let limit = balances.limit, limit != 0 else { return }
+        guard limit >= Validator.minCreditLimit else {
+            issue("balances.limit", "IMPLAUSIBLE_LIMIT", "A credit limit must be at least $1 (0 or null when there is none), got \(limit)")
+            return
+        }
+        if let current = balances.current, abs(current) > limit * Validator.maxUtilization {
+            issue(
+                "balances.current", "IMPLAUSIBLE_BALANCE",
+                "The balance \(current) is more than \(Int(Validator.maxUtilization)) times the credit limit \(limit)")
+        }
     }
 
     mutating func transaction(accounts: AccountIndex) -> Transaction? {
@@ -424,7 +478,7 @@ struct FieldReader {
                         continue
                     }
                     let path = "aprs[\(index)]"
-                    guard let percentage = amount("apr_percentage", required: true, in: fields, path: "\(path).apr_percentage") else { continue }
+                    guard let percentage = amount("apr_percentage", required: true, cents: false, in: fields, path: "\(path).apr_percentage") else { continue }
                     guard (0...100).contains(percentage) else {
                         issue("\(path).apr_percentage", "APR_OUT_OF_RANGE", "APR must be between 0 and 100 percent, got \(percentage)")
                         continue
@@ -457,11 +511,11 @@ struct FieldReader {
         // interest_rate.percentage (mortgage); plain interest_rate is accepted too.
         var rate: Double?
         if case .object(let fields)? = value("interest_rate") {
-            rate = amount("percentage", required: false, in: fields, path: "interest_rate.percentage")
+            rate = amount("percentage", required: false, cents: false, in: fields, path: "interest_rate.percentage")
         } else if value("interest_rate") != nil {
-            rate = amount("interest_rate", required: false)
+            rate = amount("interest_rate", required: false, cents: false)
         } else {
-            rate = amount("interest_rate_percentage", required: false)
+            rate = amount("interest_rate_percentage", required: false, cents: false)
         }
         if let value = rate, !(0...100).contains(value) {
             issue("interest_rate", "APR_OUT_OF_RANGE", "Interest rate must be between 0 and 100 percent, got \(value)")

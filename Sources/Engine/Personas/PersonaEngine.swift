@@ -83,15 +83,22 @@ public enum PersonaEngine {
     }
 }
 
+/// A figure shown to a person: every formatter below accepts any Double (a non-finite or absurd value reads
+/// "n/a" instead of trapping in `Int(Double)`); the validator keeps such values out, this keeps the process up
+/// if one slips through.
+let displayLimit = 1e15
+
 func percent(_ fraction: Double) -> String {
     let value = (fraction * 1000).rounded() / 10
-    return value == value.rounded() ? "\(Int(value))%" : "\(value)%"
+    guard value.isFinite, abs(value) < displayLimit else { return "n/a" }
+    return value == value.rounded() ? "\(Int(saturating: value))%" : "\(value)%"
 }
 
 /// `$1,234.56` (cents dropped for whole amounts: `$1,200`).
 func money(_ amount: Double) -> String {
+    guard amount.isFinite, abs(amount) < displayLimit / 100 else { return "n/a" }
     let negative = amount < 0
-    let cents = Int((abs(amount) * 100).rounded())
+    let cents = Int(saturating: (abs(amount) * 100).rounded())
     let dollars = cents / 100
     var digits = String(dollars)
     var grouped = ""
@@ -102,10 +109,11 @@ func money(_ amount: Double) -> String {
     grouped = digits + grouped
     let fraction = cents % 100
     let text = fraction == 0 ? "$\(grouped)" : "$\(grouped).\(fraction < 10 ? "0" : "")\(fraction)"
-    return negative ? "-" + text : text
+    return negative && cents > 0 ? "-" + text : text
 }
 
 func number(_ value: Double) -> String {
     let rounded = (value * 10).rounded() / 10
-    return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    guard rounded.isFinite, abs(rounded) < displayLimit else { return "n/a" }
+    return rounded == rounded.rounded() ? String(Int(saturating: rounded)) : String(rounded)
 }

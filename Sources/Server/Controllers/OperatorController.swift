@@ -100,16 +100,7 @@ struct OperatorController {
     static func reviewQuery(_ request: Request) throws -> ReviewQuery {
         let q = request.uri.queryParameters
         var query = ReviewQuery()
-        if let status = q["status"].map(String.init) {
-            if status == "all" {
-                query.status = nil
-            } else {
-                guard let parsed = RecommendationStatus(rawValue: status) else {
-                    throw AppError.validation("status must be pending, approved, rejected or all", fields: ["status": "pending|approved|rejected|all"])
-                }
-                query.status = parsed
-            }
-        }
+        if q["status"] != nil { query.status = try request.recommendationStatusQuery() }
         if let type = q["type"].map(String.init) {
             guard let parsed = RecommendationType(rawValue: type) else {
                 throw AppError.validation("type must be education or partner_offer", fields: ["type": "education|partner_offer"])

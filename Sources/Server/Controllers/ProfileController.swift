@@ -60,8 +60,7 @@ struct ProfileController {
     @Sendable func personaHistory(_ request: Request, context: AppRequestContext) async throws -> Page<PersonaHistoryEntry> {
         let (_, userID) = try await target(context, what: "persona_history")
         let paging = try Paging(request, defaultLimit: 50, maxLimit: 200)
-        let entries = try await dependencies.insights.personaHistory(userID: userID, limit: paging.skip + paging.limit)
-        return Page(items: Array(entries.dropFirst(paging.skip)), total: entries.count, skip: paging.skip, limit: paging.limit)
+        return try await dependencies.insights.personaHistory(userID: userID, skip: paging.skip, limit: paging.limit)
     }
 
     @Sendable func transactions(_ request: Request, context: AppRequestContext) async throws -> Page<Transaction> {
@@ -83,19 +82,13 @@ struct ProfileController {
     @Sendable func recommendations(_ request: Request, context: AppRequestContext) async throws -> Page<Recommendation> {
         let (identity, userID) = try await target(context, what: "recommendations")
         let paging = try Paging(request)
+        let status = try request.recommendationStatusQuery()
         let isStaff = identity.role >= .operator && identity.user.id != userID
         if isStaff {
-            var status: RecommendationStatus?
-            if let text = request.uri.queryParameters["status"] {
-                guard let parsed = RecommendationStatus(rawValue: String(text)) else {
-                    throw AppError.validation("status must be pending, approved or rejected", fields: ["status": "pending|approved|rejected"])
-                }
-                status = parsed
-            }
             return try await dependencies.recommendations.list(userID: userID, status: status, skip: paging.skip, limit: paging.limit)
         }
         // The user themself: approved items only, and only with consent.
         try await dependencies.access.ensureOwnConsent(identity, context: context)
-        return try await RecommendationsController.forUser(userID, paging: paging, dependencies: dependencies)
+        return try await RecommendationsController.forUser(userID, status: status, paging: paging, dependencies: dependencies)
     }
 }

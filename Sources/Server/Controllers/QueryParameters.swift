@@ -3,8 +3,11 @@ import Hummingbird
 import Models
 import Storage
 
-/// `skip`/`limit` (alias `offset`) query parameters, validated.
+/// `skip`/`limit` (alias `offset`) query parameters, validated: `skip` is 0…`maxSkip` (so `skip + limit` can
+/// never overflow, and no query walks further than that), `limit` 1…the route's maximum.
 struct Paging {
+    /// The deepest offset any list accepts (documented in the OpenAPI document).
+    static let maxSkip = 1_000_000
     var skip: Int
     var limit: Int
 
@@ -12,8 +15,8 @@ struct Paging {
         let query = request.uri.queryParameters
         let skipText = query["skip"].map(String.init) ?? query["offset"].map(String.init)
         let limitText = query["limit"].map(String.init)
-        guard let skip = skipText.map({ Int($0) }) ?? Optional(0), skip >= 0 else {
-            throw AppError.validation("skip must be a non-negative integer", fields: ["skip": "non-negative integer"])
+        guard let skip = skipText.map({ Int($0) }) ?? Optional(0), (0...Self.maxSkip).contains(skip) else {
+            throw AppError.validation("skip must be an integer from 0 to \(Self.maxSkip)", fields: ["skip": "0…\(Self.maxSkip)"])
         }
         guard let limit = limitText.map({ Int($0) }) ?? Optional(defaultLimit), (1...maxLimit).contains(limit) else {
             throw AppError.validation("limit must be between 1 and \(maxLimit)", fields: ["limit": "1…\(maxLimit)"])
@@ -24,6 +27,15 @@ struct Paging {
 }
 
 extension Request {
+    /// The `status` filter of a recommendation list: nil when absent or `all`, 400 for anything but a status.
+    func recommendationStatusQuery() throws -> RecommendationStatus? {
+        guard let text = uri.queryParameters["status"].map(String.init), text != "all" else { return nil }
+        guard let status = RecommendationStatus(rawValue: text) else {
+            throw AppError.validation("status must be pending, approved, rejected or all", fields: ["status": "pending|approved|rejected|all"])
+        }
+        return status
+    }
+
     /// A UUID query parameter, nil when absent, 400 when malformed.
     func uuidQuery(_ name: String) throws -> UUID? {
         guard let text = uri.queryParameters[Substring(name)] else { return nil }

@@ -13,9 +13,13 @@ struct RecommendationsController {
         group.post("{recommendation_id}/feedback", use: feedback)
     }
 
-    /// Approved recommendations of `userID`, without decision traces, cached per user.
-    static func forUser(_ userID: UUID, paging: Paging, dependencies: AppDependencies) async throws -> Page<Recommendation> {
-        try await dependencies.cache.value("recommendations:approved:\(paging.skip):\(paging.limit)", userID: userID) {
+    /// Approved recommendations of `userID`, without decision traces, cached per user. A user has no others, so
+    /// asking for another status is an empty page.
+    static func forUser(
+        _ userID: UUID, status: RecommendationStatus? = nil, paging: Paging, dependencies: AppDependencies
+    ) async throws -> Page<Recommendation> {
+        if let status, status != .approved { return Page(items: [], total: 0, skip: paging.skip, limit: paging.limit) }
+        return try await dependencies.cache.value("recommendations:approved:\(paging.skip):\(paging.limit)", userID: userID) {
             var page = try await dependencies.recommendations.list(userID: userID, status: .approved, skip: paging.skip, limit: paging.limit)
             page.items = page.items.map { item in
                 var copy = item
@@ -29,7 +33,8 @@ struct RecommendationsController {
     @Sendable func mine(_ request: Request, context: AppRequestContext) async throws -> Page<Recommendation> {
         let identity = try context.requireIdentity()
         try await dependencies.access.ensureOwnConsent(identity, context: context)
-        return try await Self.forUser(identity.user.id, paging: try Paging(request), dependencies: dependencies)
+        return try await Self.forUser(
+            identity.user.id, status: try request.recommendationStatusQuery(), paging: try Paging(request), dependencies: dependencies)
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Recommendation {
