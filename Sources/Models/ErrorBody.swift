@@ -89,6 +89,10 @@ public enum ErrorCode {
     /// The password reset token is unknown, expired or used.
     public static let resetTokenInvalid = "RESET_TOKEN_INVALID"
     public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    /// A multipart body that is not well formed.
+    public static let malformedMultipart = "MALFORMED_MULTIPART"
+    /// A multipart form with more parts than allowed.
+    public static let tooManyParts = "TOO_MANY_PARTS"
     public static let unsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
     public static let rateLimited = "RATE_LIMITED"
     public static let serviceUnavailable = "SERVICE_UNAVAILABLE"

@@ -25,26 +25,21 @@ struct DataController {
 
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
-        // The file may be 10 MB; the multipart envelope around it gets a little room.
-        let body = try await request.body.collect(upTo: ServerConfiguration.maxBodyBytes + 64 * 1024)
         let boundary: String
         do {
-            boundary = try Multipart.boundary(fromContentType: request.headers[.contentType])
+            boundary = try MultipartForm.boundary(fromContentType: request.headers[.contentType])
         } catch {
             throw AppError(.unsupportedMediaType, code: ErrorCode.unsupportedMediaType, "Send the file as multipart/form-data in a field named 'file'")
         }
+        // Read as it arrives: a form with too many parts or an oversized part is refused at that byte.
         let parts: [MultipartPart]
         do {
-            parts = try Multipart.parse(Data(buffer: body), boundary: boundary)
-        } catch {
-            throw AppError(.badRequest, code: ErrorCode.badRequest, "The multipart body is malformed: \(error)")
+            parts = try await MultipartForm.read(request.body, boundary: boundary, maxFileBytes: ServerConfiguration.maxBodyBytes)
+        } catch let failure as MultipartForm.Failure {
+            throw Self.error(for: failure)
         }
         guard let file = parts.first(where: { $0.name == "file" }) else {
             throw AppError.validation("The form has no 'file' field", fields: ["file": "required"])
-        }
-        guard file.body.count <= ServerConfiguration.maxBodyBytes else {
-            throw AppError(.contentTooLarge, code: ErrorCode.payloadTooLarge, "The file is larger than 10 MB",
-                           details: ["max_bytes": .number(Double(ServerConfiguration.maxBodyBytes))])
         }
         guard !file.body.isEmpty else { throw AppError.validation("The file is empty", fields: ["file": "empty"]) }
 
@@ -100,6 +95,25 @@ struct DataController {
             details: ["user_id": .string(owner.uuidString.lowercased()), "bytes": .number(Double(file.body.count)), "issues": .number(Double(parsed.issues.count))],
             context: context)
         return try respond(to: upload, truncated: parsed.truncated, context: context)
+    }
+
+    /// The answer to a form that could not be read.
+    static func error(for failure: MultipartForm.Failure) -> AppError {
+        switch failure {
+        case .notMultipart, .missingBoundary:
+            return AppError(.unsupportedMediaType, code: ErrorCode.unsupportedMediaType, "Send the file as multipart/form-data in a field named 'file'")
+        case .malformed(let why):
+            return AppError(.badRequest, code: ErrorCode.malformedMultipart, "The multipart body is malformed: \(why)")
+        case .tooManyParts(let limit):
+            return AppError(
+                .badRequest, code: ErrorCode.tooManyParts, "The form has more than \(limit) parts", details: ["max_parts": .number(Double(limit))])
+        case .partTooLarge(let name, let limit) where name == "file" || limit >= ServerConfiguration.maxBodyBytes:
+            return AppError(.contentTooLarge, code: ErrorCode.payloadTooLarge, "The file is larger than 10 MB", details: ["max_bytes": .number(Double(limit))])
+        case .partTooLarge(let name, let limit):
+            return AppError(
+                .badRequest, code: ErrorCode.validationFailed, "The form field '\(name)' is longer than \(limit) bytes",
+                details: ["fields": .object([name: .string("at most \(limit) bytes")])])
+        }
     }
 
     /// 201 with the upload, or 400 with every validation problem for a rejected one.
