@@ -89,6 +89,10 @@ public enum ErrorCode {
     /// The password reset token is unknown, expired or used.
     public static let resetTokenInvalid = "RESET_TOKEN_INVALID"
     public static let payloadTooLarge = "PAYLOAD_TOO_LARGE"
+    /// The request body ended before its declared length.
+    public static let bodyIncomplete = "BODY_INCOMPLETE"
+    /// The request body stopped arriving (408).
+    public static let requestTimeout = "REQUEST_TIMEOUT"
     /// A multipart body that is not well formed.
     public static let malformedMultipart = "MALFORMED_MULTIPART"
     /// A multipart form with more parts than allowed.

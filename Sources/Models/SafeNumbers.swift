@@ -20,3 +20,10 @@ extension Int {
         return overflow ? (other > 0 ? .max : .min) : sum
     }
 }
+
+extension Int64 {
+    /// `value` rounded toward zero and clamped to `Int64`'s range; 0 for NaN.
+    public init(saturating value: Double) {
+        self = Int64(Int(saturating: value))
+    }
+}

@@ -87,8 +87,13 @@ public func buildApplication(
     _ dependencies: AppDependencies, onReady: (@Sendable (String, Int) -> Void)? = nil
 ) -> some ApplicationProtocol {
     let configuration = dependencies.configuration
+    let readTimeout = TimeAmount.milliseconds(Int64(saturating: configuration.requestReadTimeout * 1000))
     var app = Application(
         router: buildRouter(dependencies),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(readTimeout: readTimeout)],
+                idleTimeout: .milliseconds(Int64(saturating: configuration.idleConnectionTimeout * 1000)))),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "spendsense"),
         onServerRunning: { channel in

@@ -37,6 +37,12 @@ public struct ServerConfiguration: Sendable {
     /// Trust the first `X-Forwarded-For` address as the client IP (only behind a proxy you control).
     public var trustForwardedFor: Bool
     public var maxDatabaseConnections: Int
+    /// A request body that stops arriving for this long is answered 408 and its connection closed
+    /// (`REQUEST_READ_TIMEOUT_SECONDS`).
+    public var requestReadTimeout: TimeInterval = 30
+    /// An idle keep-alive connection is closed after this long (`HTTP_IDLE_TIMEOUT_SECONDS`); longer than a
+    /// load balancer's own idle timeout (60 s on an ALB), so the balancer never reuses a connection we closed.
+    public var idleConnectionTimeout: TimeInterval = 120
     /// AES-256 key for stored uploads (base64); generated into the data dir when absent.
     public var blobEncryptionKey: String?
     /// First retry delay of a failed job; doubles per attempt, capped at 5 minutes.

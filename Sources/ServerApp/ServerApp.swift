@@ -85,6 +85,11 @@ struct CommonOptions: ParsableArguments {
             trustForwardedFor: env["TRUST_FORWARDED_FOR"] == "1" || env["TRUST_FORWARDED_FOR"] == "true",
             maxDatabaseConnections: try integer("DATABASE_MAX_CONNECTIONS", default: 8)
         )
+        configuration.requestReadTimeout = TimeInterval(try integer("REQUEST_READ_TIMEOUT_SECONDS", default: 30))
+        configuration.idleConnectionTimeout = TimeInterval(try integer("HTTP_IDLE_TIMEOUT_SECONDS", default: 120))
+        guard configuration.requestReadTimeout >= 1, configuration.idleConnectionTimeout >= 1 else {
+            throw ValidationError("REQUEST_READ_TIMEOUT_SECONDS and HTTP_IDLE_TIMEOUT_SECONDS must be at least 1")
+        }
         configuration.blobEncryptionKey = env["BLOB_ENCRYPTION_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.responseCacheTTL = TimeInterval(try integer("RESPONSE_CACHE_TTL_SECONDS", default: 300))
         configuration.jobRetryBaseSeconds = Double(try integer("JOB_RETRY_BASE_SECONDS", default: 2))

@@ -38,7 +38,7 @@ public struct SQLAuditRepository: AuditRepository {
 
     public func record(_ entry: AuditEntry) async throws {
         let details = String(decoding: try JSONEncoder.spendSense.encode(entry.details), as: UTF8.self)
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw(
                 """
                 INSERT INTO audit_log (id, at, actor_id, action, outcome, target_type, target_id, ip, request_id, details)

@@ -119,6 +119,9 @@ actor ConnectionPool {
         }
     }
 
+    /// Connections open now, idle or in use.
+    var openConnections: Int { openCount }
+
     func shutdown() async {
         isShutDown = true
         for waiter in waiters {

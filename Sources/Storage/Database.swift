@@ -27,6 +27,11 @@ public final class Database: Sendable {
     public let dialect: SQLDialectKind
     let pool: ConnectionPool
     let logger: Logger
+    /// SQLite only: writes queue here, one at a time (see `WriteGate`).
+    let writeGate: WriteGate?
+    /// SQLite only: the threads its blocking calls run on, one per connection and one spare, shared with
+    /// nothing else (bcrypt has its own), so a slow neighbour can never hold up the connection that has the lock.
+    let threadPool: NIOThreadPool?
 
     /// Opens (lazily) a pool for `location`. Nothing connects until the first query.
     public init(location: DatabaseLocation, maxConnections: Int = 8, logger: Logger) throws {
@@ -35,20 +40,29 @@ public final class Database: Sendable {
         case .sqliteFile(let path):
             self.dialect = .sqlite
             let storage = SQLiteConnection.Storage.file(path: path)
+            let threads = NIOThreadPool(numberOfThreads: max(1, maxConnections) + 1)
+            threads.start()
+            self.threadPool = threads
+            self.writeGate = WriteGate()
             self.pool = ConnectionPool(maximum: maxConnections) {
-                let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+                let connection = try await SQLiteConnection.open(
+                    storage: storage, threadPool: threads, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
                 return try await Self.configured(connection, pragmas: [
                     "PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL",
                 ])
             }
         case .sqliteMemory:
             self.dialect = .sqlite
+            self.threadPool = nil
+            self.writeGate = WriteGate()
             self.pool = ConnectionPool(maximum: 1) {
                 let connection = try await SQLiteConnection.open(storage: .memory, logger: logger)
                 return try await Self.configured(connection, pragmas: ["PRAGMA foreign_keys = ON"])
             }
         case .postgres(let url):
             self.dialect = .postgres
+            self.threadPool = nil
+            self.writeGate = nil
             let configuration = try SQLPostgresConfiguration(url: url).coreConfiguration
             self.pool = ConnectionPool(maximum: maxConnections) {
                 let connection = try await PostgresConnection.connect(
@@ -89,8 +103,24 @@ public final class Database: Sendable {
         }
     }
 
-    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
+    /// Runs statements that write, in autocommit mode; on SQLite they wait their turn among writers first.
+    public func write<T: Sendable>(
+        _ body: (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        guard let writeGate else { return try await withConnection(body) }
+        return try await writeGate.withGate { try await withConnection(body) }
+    }
+
+    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws. On SQLite the
+    /// transaction waits its turn among writers, then takes the write lock at once (`BEGIN IMMEDIATE`).
     public func transaction<T: Sendable>(
+        _ body: (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        guard let writeGate else { return try await openTransaction(body) }
+        return try await writeGate.withGate { try await openTransaction(body) }
+    }
+
+    private func openTransaction<T: Sendable>(
         _ body: (any SQLDatabase) async throws -> T
     ) async throws -> T {
         let connection = try await pool.acquire()
@@ -124,7 +154,14 @@ public final class Database: Sendable {
     public func close() async {
         // Detached so that a cancelled caller (a service stopping) still closes every connection.
         let pool = self.pool
-        await Task.detached { await pool.shutdown() }.value
+        let threads = threadPool
+        await Task.detached {
+            await pool.shutdown()
+            guard let threads else { return }
+            // Connections still in use close when released, on these threads: give them a moment first.
+            for _ in 0..<100 where await pool.openConnections > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+            try? await threads.shutdownGracefully()
+        }.value
     }
 
     static func translate(_ error: any Error) -> any Error {

@@ -259,7 +259,7 @@ public struct SQLSettingsRepository: SettingsRepository {
     }
 
     public func set(_ name: String, value: String, by actor: UUID?, now: Date) async throws {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw(
                 """
                 INSERT INTO server_settings (name, value, updated_at, updated_by)

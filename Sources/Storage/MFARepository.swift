@@ -61,7 +61,7 @@ public struct SQLMFARepository: MFARepository {
     }
 
     public func confirmTOTP(userID: UUID, step: Int64, now: Date) async throws {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw(
                 "UPDATE mfa_totp SET confirmed_at = \(bind: now.dbValue), last_step = \(bind: step) WHERE user_id = \(bind: userID.dbValue)"
             ).run()
@@ -69,7 +69,7 @@ public struct SQLMFARepository: MFARepository {
     }
 
     public func useStep(userID: UUID, step: Int64) async throws -> Bool {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await !sql.raw(
                 """
                 UPDATE mfa_totp SET last_step = \(bind: step)
@@ -80,7 +80,7 @@ public struct SQLMFARepository: MFARepository {
     }
 
     public func deleteTOTP(userID: UUID) async throws {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw("DELETE FROM mfa_totp WHERE user_id = \(bind: userID.dbValue)").run()
         }
     }

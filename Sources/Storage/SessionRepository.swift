@@ -161,13 +161,13 @@ public struct SQLSessionRepository: SessionRepository {
     }
 
     public func touch(sessionID: UUID, now: Date) async throws {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw("UPDATE sessions SET last_used_at = \(bind: now.dbValue) WHERE id = \(bind: sessionID.dbValue)").run()
         }
     }
 
     public func revoke(sessionID: UUID, reason: String, now: Date) async throws -> Bool {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await !sql.raw(
                 """
                 UPDATE sessions SET revoked_at = \(bind: now.dbValue), revoked_reason = \(bind: reason)
@@ -178,7 +178,7 @@ public struct SQLSessionRepository: SessionRepository {
     }
 
     public func revokeAll(userID: UUID, reason: String, now: Date) async throws -> Int {
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw(
                 """
                 UPDATE sessions SET revoked_at = \(bind: now.dbValue), revoked_reason = \(bind: reason)

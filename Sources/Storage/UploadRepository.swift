@@ -101,7 +101,7 @@ public struct SQLUploadRepository: UploadRepository {
     ) async throws -> Upload {
         let id = UUID()
         let issuesText = try JSONColumn.encode(issues)
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw(
                 """
                 INSERT INTO uploads (id, user_id, file_name, file_size, file_type, status, validation_errors, error, idempotency_key, created_at, updated_at, completed_at)

@@ -66,7 +66,7 @@ public struct SQLUserRepository: UserRepository {
         email: String?, passwordHash: String?, role: Role, name: String?, now: Date
     ) async throws -> UserRecord {
         let id = UUID()
-        try await database.withConnection { sql in
+        try await database.write { sql in
             try await sql.raw(
                 """
                 INSERT INTO users (id, email, name, password_hash, role, created_at, updated_at)
@@ -111,7 +111,7 @@ public struct SQLUserRepository: UserRepository {
         if let income = changes.monthlyIncome { assignments.append("monthly_income = \(bind: income)") }
         assignments.append("updated_at = \(bind: now.dbValue)")
         let setClause = assignments.joined(by: ", ")
-        let updated = try await database.withConnection { sql in
+        let updated = try await database.write { sql in
             try await sql.raw(
                 "UPDATE users SET \(setClause) WHERE id = \(bind: id.dbValue) AND deleted_at IS NULL RETURNING id"
             ).all()
@@ -121,7 +121,7 @@ public struct SQLUserRepository: UserRepository {
     }
 
     public func setRole(id: UUID, role: Role, now: Date) async throws -> UserRecord {
-        let updated = try await database.withConnection { sql in
+        let updated = try await database.write { sql in
             try await sql.raw(
                 """
                 UPDATE users SET role = \(bind: role.rawValue), updated_at = \(bind: now.dbValue)
@@ -134,7 +134,7 @@ public struct SQLUserRepository: UserRepository {
     }
 
     public func setPasswordHash(id: UUID, passwordHash: String, now: Date) async throws {
-        let updated = try await database.withConnection { sql in
+        let updated = try await database.write { sql in
             try await sql.raw(
                 """
                 UPDATE users SET password_hash = \(bind: passwordHash), updated_at = \(bind: now.dbValue)
@@ -209,7 +209,7 @@ public struct SQLUserRepository: UserRepository {
     }
 
     public func setLocked(id: UUID, locked: Bool, now: Date) async throws -> UserRecord {
-        let updated = try await database.withConnection { sql in
+        let updated = try await database.write { sql in
             try await sql.raw(
                 """
                 UPDATE users SET locked_at = \(bind: locked ? now.dbValue : nil), updated_at = \(bind: now.dbValue)

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Models
 import NIOConcurrencyHelpers
+import NIOHTTP1
 import NIOFoundationEssentialsCompat
 import Storage
 
@@ -17,17 +18,29 @@ final class RouteTable: Sendable {
         }
     }
 
-    /// Methods served for `path`; empty when no route matches the path at all.
+    /// Methods served for `path`; empty when no route matches the path at all. Resolved as the router's trie
+    /// does: a literal component wins over a parameter, falling back to the parameter only when the literal
+    /// branch leads nowhere, so only the methods of the route that would answer are listed.
     func allowedMethods(for path: String) -> [String] {
         let requested = Self.components(path)
         return routes.withLockedValue { table in
-            Set(
-                table.filter { route in
-                    route.components.count == requested.count
-                        && zip(route.components, requested).allSatisfy { $0 == "{}" || $0 == $1 }
-                }.map(\.method)
-            ).sorted()
+            let candidates = table.filter { $0.components.count == requested.count }
+            return Set(Self.resolve(candidates, requested, level: 0).map(\.method)).sorted()
         }
+    }
+
+    private static func resolve(
+        _ candidates: [(method: String, components: [String])], _ requested: [String], level: Int
+    ) -> [(method: String, components: [String])] {
+        guard level < requested.count, !candidates.isEmpty else { return candidates }
+        let literal = candidates.filter { $0.components[level] == requested[level] }
+        let parameter = candidates.filter { $0.components[level] == "{}" }
+        let isLast = level == requested.count - 1
+        if !literal.isEmpty {
+            let found = resolve(literal, requested, level: level + 1)
+            if !found.isEmpty || isLast { return found }
+        }
+        return resolve(parameter, requested, level: level + 1)
     }
 
     /// Path components with every parameter (`:id`, `{id}`) spelled `{}`.
@@ -50,9 +63,26 @@ struct ErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
+            // OPTIONS on a path we serve: the methods it has (CORS preflights are answered before this).
+            if request.method == .options, let error = error as? HTTPError, error.status == .notFound {
+                let allowed = routeTable.allowedMethods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    return Response(status: .noContent, headers: [.allow: Self.allowHeader(allowed)])
+                }
+            }
             let appError = map(error, request: request, context: context)
-            return Self.response(for: appError, requestID: context.requestID)
+            var response = Self.response(for: appError, requestID: context.requestID)
+            // An error answered while the client may still be sending its body ends the connection: the rest of
+            // that body is not read, and a client that writes it all before reading must not hang.
+            if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
+                response.headers[.connection] = "close"
+            }
+            return response
         }
+    }
+
+    static func allowHeader(_ methods: [String]) -> String {
+        (methods + (methods.contains("OPTIONS") ? [] : ["OPTIONS"])).joined(separator: ", ")
     }
 
     func map(_ error: any Error, request: Request, context: Context) -> AppError {
@@ -76,6 +106,14 @@ struct ErrorMiddleware: RouterMiddleware {
             }
         case let error as DecodingError:
             return AppError(.badRequest, code: ErrorCode.invalidJSON, Request.describe(error), details: Request.details(error))
+        case is RequestReadTimeout:
+            return AppError(
+                .requestTimeout, code: ErrorCode.requestTimeout, "The request body stopped arriving; send it whole within the read timeout")
+        case let error as HTTPParserError:
+            if case .invalidEOFState = error {
+                return AppError(.badRequest, code: ErrorCode.bodyIncomplete, "The request body ended before its declared length")
+            }
+            return AppError(.badRequest, code: ErrorCode.badRequest, "The request is not valid HTTP")
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return AppError(.internalServerError, code: ErrorCode.internalError, "Internal server error")
@@ -87,7 +125,7 @@ struct ErrorMiddleware: RouterMiddleware {
         case .notFound:
             let allowed = routeTable.allowedMethods(for: request.uri.path)
             if !allowed.isEmpty {
-                let allowHeader = (allowed + (allowed.contains("OPTIONS") ? [] : ["OPTIONS"])).joined(separator: ", ")
+                let allowHeader = Self.allowHeader(allowed)
                 return AppError(
                     .methodNotAllowed, code: ErrorCode.methodNotAllowed,
                     "Method \(request.method.rawValue) is not allowed on \(request.uri.path)",
