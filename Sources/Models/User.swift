@@ -62,11 +62,33 @@ public struct UpdateUserRequest: Codable, Sendable, Equatable {
     public var phoneNumber: String?
     public var monthlyIncome: Double?
 
+    /// Fields the body set to `null` explicitly (absent fields are left alone; `null` asks to clear).
+    public var clearedFields: Set<String> = []
+
     public init(name: String? = nil, email: String? = nil, phoneNumber: String? = nil, monthlyIncome: Double? = nil) {
         self.name = name
         self.email = email
         self.phoneNumber = phoneNumber
         self.monthlyIncome = monthlyIncome
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        email = try container.decodeIfPresent(String.self, forKey: .email)
+        phoneNumber = try container.decodeIfPresent(String.self, forKey: .phoneNumber)
+        monthlyIncome = try container.decodeIfPresent(Double.self, forKey: .monthlyIncome)
+        for key in [CodingKeys.name, .email, .phoneNumber, .monthlyIncome] where container.contains(key) {
+            if try container.decodeNil(forKey: key) { clearedFields.insert(key.rawValue) }
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(email, forKey: .email)
+        try container.encodeIfPresent(phoneNumber, forKey: .phoneNumber)
+        try container.encodeIfPresent(monthlyIncome, forKey: .monthlyIncome)
     }
 
     enum CodingKeys: String, CodingKey {

@@ -53,8 +53,14 @@ extension Request {
         guard buffer.readableBytes > 0 else {
             throw AppError(.badRequest, code: ErrorCode.invalidJSON, "Request body must be a JSON object")
         }
+        let data = Data(buffer: buffer)
+        if let duplicate = DuplicateKeys.first(in: data) {
+            throw AppError(
+                .badRequest, code: ErrorCode.invalidJSON, "Key '\(duplicate.key)' appears more than once in \(duplicate.path)",
+                details: ["field": .string(duplicate.key), "path": .string(duplicate.path)])
+        }
         do {
-            return try JSONDecoder.spendSense.decode(T.self, from: Data(buffer: buffer))
+            return try JSONDecoder.spendSense.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw AppError(.badRequest, code: ErrorCode.invalidJSON, Self.describe(error), details: Self.details(error))
         }

@@ -14,7 +14,7 @@ struct AdminController {
 
     @Sendable func changeRole(_ request: Request, context: AppRequestContext) async throws -> User {
         let identity = try context.requireIdentity()
-        let userID = try context.parameters.require("user_id", as: UUID.self)
+        let userID = try context.parameters.uuid("user_id")
         let body = try await request.decodeJSON(RoleChangeRequest.self, context: context)
         guard let target = try await users.find(id: userID) else {
             throw AppError.notFound("No user with id \(userID.uuidString.lowercased())")

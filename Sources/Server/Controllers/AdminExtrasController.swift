@@ -56,7 +56,7 @@ struct AdminExtrasController {
 
     func setLocked(_ request: Request, context: AppRequestContext, locked: Bool) async throws -> User {
         let identity = try context.requireIdentity()
-        let userID = try context.parameters.require("user_id", as: UUID.self)
+        let userID = try context.parameters.uuid("user_id")
         guard userID != identity.user.id else { throw AppError(.conflict, code: ErrorCode.conflict, "Admins cannot lock their own account") }
         let updated = try await dependencies.users.setLocked(id: userID, locked: locked, now: Date())
         if locked { try await dependencies.sessions.revokeAll(userID: userID, reason: "locked", now: Date()) }

@@ -104,7 +104,7 @@ struct AuthController {
     }
 
     @Sendable func revokeSession(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let id = try context.parameters.require("session_id", as: UUID.self)
+        let id = try context.parameters.uuid("session_id")
         try await auth.revokeSession(id, identity: try context.requireIdentity(), context: context)
         return .noContent
     }

@@ -136,7 +136,7 @@ struct DataController {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Upload {
         let identity = try context.requireIdentity()
-        let id = try context.parameters.require("upload_id", as: UUID.self)
+        let id = try context.parameters.uuid("upload_id")
         guard let upload = try await dependencies.uploads.find(id: id) else { throw AppError.notFound("No upload with id \(id)") }
         try await dependencies.access.ensureCanRead(upload.userID, identity: identity, what: "upload", context: context)
         return upload

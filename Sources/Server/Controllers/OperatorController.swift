@@ -51,7 +51,7 @@ struct OperatorController {
 
     private func consentedUser(_ context: AppRequestContext, what: String) async throws -> (Identity, UUID) {
         let identity = try context.requireIdentity()
-        let userID = try context.parameters.require("user_id", as: UUID.self)
+        let userID = try context.parameters.uuid("user_id")
         guard try await dependencies.users.find(id: userID) != nil else { throw AppError.notFound("No user with id \(userID)") }
         try await dependencies.access.ensureCanRead(userID, identity: identity, what: what, context: context)
         return (identity, userID)
@@ -150,7 +150,7 @@ struct OperatorController {
 
     @Sendable func detail(_ request: Request, context: AppRequestContext) async throws -> ReviewDetail {
         let identity = try context.requireIdentity()
-        let id = try context.parameters.require("recommendation_id", as: UUID.self)
+        let id = try context.parameters.uuid("recommendation_id")
         guard let item = try await dependencies.reviews.item(id: id) else { throw AppError.notFound("No recommendation with id \(id)") }
         try await dependencies.access.ensureCanRead(item.recommendation.userID, identity: identity, what: "review_item", context: context)
         let snapshot = try await dependencies.insights.snapshot(userID: item.recommendation.userID)
@@ -193,7 +193,7 @@ struct OperatorController {
 
     func decide(_ request: Request, context: AppRequestContext, action: ReviewAction) async throws -> Recommendation {
         let identity = try context.requireIdentity()
-        let id = try context.parameters.require("recommendation_id", as: UUID.self)
+        let id = try context.parameters.uuid("recommendation_id")
         let body = try await request.decodeJSONOrEmpty(ReviewDecisionRequest.self, context: context)
         let change = try Self.change(action, body)
         guard let item = try await dependencies.recommendations.find(id: id) else { throw AppError.notFound("No recommendation with id \(id)") }
@@ -327,7 +327,7 @@ struct OperatorController {
 
     @Sendable func generate(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<[String: String]> {
         let identity = try context.requireIdentity()
-        let userID = try context.parameters.require("user_id", as: UUID.self)
+        let userID = try context.parameters.uuid("user_id")
         try await dependencies.access.ensureCanRead(userID, identity: identity, what: "generate_recommendations", context: context)
         guard try await dependencies.insights.snapshot(userID: userID) != nil else {
             throw AppError(.conflict, code: "NO_DATA", "This user has no processed data to generate from")

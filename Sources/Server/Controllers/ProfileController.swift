@@ -20,7 +20,7 @@ struct ProfileController {
 
     private func target(_ context: AppRequestContext, what: String) async throws -> (Identity, UUID) {
         let identity = try context.requireIdentity()
-        let userID = try context.parameters.require("user_id", as: UUID.self)
+        let userID = try context.parameters.uuid("user_id")
         try await dependencies.access.ensureCanRead(userID, identity: identity, what: what, context: context)
         return (identity, userID)
     }

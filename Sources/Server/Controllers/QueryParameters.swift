@@ -58,3 +58,13 @@ extension Request {
         return day
     }
 }
+
+extension Parameters {
+    /// A UUID path parameter; anything else is 400 VALIDATION_FAILED naming the parameter.
+    func uuid(_ name: String) throws -> UUID {
+        guard let text = self[Substring(name)], let id = UUID(uuidString: String(text)) else {
+            throw AppError.validation("\(name) must be a UUID", fields: [name: "must be a UUID"])
+        }
+        return id
+    }
+}

@@ -39,7 +39,7 @@ struct RecommendationsController {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Recommendation {
         let identity = try context.requireIdentity()
-        let id = try context.parameters.require("recommendation_id", as: UUID.self)
+        let id = try context.parameters.uuid("recommendation_id")
         guard var item = try await dependencies.recommendations.find(id: id) else { throw AppError.notFound("No recommendation with id \(id)") }
         if item.userID == identity.user.id {
             try await dependencies.access.ensureOwnConsent(identity, context: context)
@@ -54,7 +54,7 @@ struct RecommendationsController {
 
     @Sendable func feedback(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Feedback> {
         let identity = try context.requireIdentity()
-        let id = try context.parameters.require("recommendation_id", as: UUID.self)
+        let id = try context.parameters.uuid("recommendation_id")
         let body = try await request.decodeJSON(FeedbackRequest.self, context: context)
         var fields: [String: String] = [:]
         if !(1...5).contains(body.rating) { fields["rating"] = "must be 1 to 5" }

@@ -30,6 +30,12 @@ struct UsersController {
             }
             changes.name = .some(trimmed.isEmpty ? nil : trimmed)
         }
+        if body.clearedFields.contains("email") {
+            fields["email"] = "cannot be null: an account keeps its address (send a new one to change it)"
+        }
+        if body.clearedFields.contains("name") { changes.name = .some(nil) }
+        if body.clearedFields.contains("phone_number") { changes.phoneNumber = .some(nil) }
+        if body.clearedFields.contains("monthly_income") { changes.monthlyIncome = .some(nil) }
         if let email = body.email {
             if let normalized = EmailAddress.normalize(email) {
                 changes.email = .some(normalized)

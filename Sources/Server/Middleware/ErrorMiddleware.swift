@@ -139,6 +139,10 @@ struct ErrorMiddleware: RouterMiddleware {
                 details: ["max_bytes": .number(Double(ServerConfiguration.maxBodyBytes))])
         case .unsupportedMediaType:
             return AppError(.unsupportedMediaType, code: ErrorCode.unsupportedMediaType, error.body ?? "Unsupported media type")
+        case .badRequest where error.body?.contains("can not be converted") == true:
+            // The router's own conversion failures are invalid input like any other.
+            return AppError(.badRequest, code: ErrorCode.validationFailed, "A path or query parameter has the wrong type",
+                            details: ["fields": .object([:])])
         case .badRequest:
             return AppError(.badRequest, code: ErrorCode.badRequest, error.body ?? "Bad request")
         case .unauthorized:

@@ -15,11 +15,20 @@ struct AccessClaims: JWTPayload, Equatable {
     var iss: IssuerClaim
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
+    /// Never set by us; honoured when present.
+    var nbf: NotBeforeClaim?
 
     struct Expired: Error {}
+    struct NotYetValid: Error {}
+
+    /// Clocks of several instances disagree a little; nothing more than this is forgiven.
+    static let leeway: TimeInterval = 60
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
-        if exp.value <= Date() { throw Expired() }
+        let now = Date()
+        if exp.value <= now { throw Expired() }
+        if iat.value > now + Self.leeway { throw NotYetValid() }
+        if let nbf, nbf.value > now + Self.leeway { throw NotYetValid() }
     }
 }
 
@@ -127,6 +136,11 @@ public struct TokenService: Sendable {
 
     /// The verified claims of `token`; 401 (`TOKEN_EXPIRED` or `INVALID_TOKEN`) for anything else.
     func verify(_ token: String) async throws -> AccessClaims {
+        // The key is chosen by the token's `kid`, and only among ours: a token without one, or naming a key we
+        // do not hold, is refused before any signature check.
+        guard let kid = Self.kid(of: token), publicKeys.contains(where: { $0.kid == kid }) else {
+            throw AppError.unauthorized("Invalid access token", code: ErrorCode.invalidToken)
+        }
         let claims: AccessClaims
         do {
             claims = try await keys.verify(token, as: AccessClaims.self)
@@ -139,6 +153,18 @@ public struct TokenService: Sendable {
             throw AppError.unauthorized("Invalid access token", code: ErrorCode.invalidToken)
         }
         return claims
+    }
+
+    /// The `kid` of a compact JWS's header, when it has one.
+    static func kid(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first, header.utf8.count <= 2048 else {
+            return nil
+        }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.utf8.count % 4 != 0 { base64 += "=" }
+        struct Header: Decodable { var kid: String? }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return (try? JSONDecoder().decode(Header.self, from: data))?.kid
     }
 
     /// A new opaque refresh token (256 random bits, base64url) and the hash that is stored.
