@@ -28,13 +28,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // MARK: - shared
 
         .target(name: "Models", swiftSettings: swiftSettings),
         .target(name: "Engine", dependencies: ["Models"], swiftSettings: swiftSettings),
+        // Request-body formats the server reads (multipart forms, header parameters, JSON duplicate keys):
+        // Foundation only, so the fuzz targets build it quickly.
+        .target(name: "BodyParsing", swiftSettings: swiftSettings),
         .executableTarget(name: "EngineBench", dependencies: ["Engine", "Models"], swiftSettings: swiftSettings),
 
         // MARK: - server
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Storage", "Engine", "Models",
+                "Storage", "Engine", "Models", "BodyParsing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -76,7 +78,6 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ],
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
@@ -143,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "APIClient", "Storage", "Models", "TestSupport",
+                "Server", "APIClient", "Storage", "Models", "TestSupport", "BodyParsing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

@@ -1,3 +1,4 @@
+import BodyParsing
 import Foundation
 import Hummingbird
 import Logging

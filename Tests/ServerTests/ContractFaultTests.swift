@@ -9,6 +9,7 @@ import NIOFoundationEssentialsCompat
 import Storage
 import TestSupport
 import Testing
+import BodyParsing
 
 /// Issue 12, "smaller contract faults found on the way": each one, fixed and pinned.
 @Suite("Contract faults: tokens, JSON bodies, parameters, uploads")

@@ -1,3 +1,4 @@
+import BodyParsing
 import Engine
 import Foundation
 import HTTPTypes
@@ -27,7 +28,7 @@ struct DataController {
         let identity = try context.requireIdentity()
         let boundary: String
         do {
-            boundary = try MultipartForm.boundary(fromContentType: request.headers[.contentType])
+            boundary = try MultipartParser.boundary(fromContentType: request.headers[.contentType])
         } catch {
             throw AppError(.unsupportedMediaType, code: ErrorCode.unsupportedMediaType, "Send the file as multipart/form-data in a field named 'file'")
         }
@@ -35,7 +36,7 @@ struct DataController {
         let parts: [MultipartPart]
         do {
             parts = try await MultipartForm.read(request.body, boundary: boundary, maxFileBytes: ServerConfiguration.maxBodyBytes)
-        } catch let failure as MultipartForm.Failure {
+        } catch let failure as MultipartFailure {
             throw Self.error(for: failure)
         }
         guard let file = parts.first(where: { $0.name == "file" }) else {
@@ -98,7 +99,7 @@ struct DataController {
     }
 
     /// The answer to a form that could not be read.
-    static func error(for failure: MultipartForm.Failure) -> AppError {
+    static func error(for failure: MultipartFailure) -> AppError {
         switch failure {
         case .notMultipart, .missingBoundary:
             return AppError(.unsupportedMediaType, code: ErrorCode.unsupportedMediaType, "Send the file as multipart/form-data in a field named 'file'")

@@ -3,11 +3,11 @@ import Foundation
 /// Finds a key that appears twice in one object of a JSON document. Foundation's decoder keeps one of them
 /// silently; a request that says two things at once is refused instead. A single linear pass over the bytes,
 /// no allocation per value; a document it cannot follow (malformed, deeper than 512) is left to the decoder.
-enum DuplicateKeys {
-    static let maxDepth = 512
+public enum DuplicateKeys {
+    public static let maxDepth = 512
 
     /// The first repeated key and the path of its object (`$`, `$.a`, `$.items[2]`), or nil.
-    static func first(in data: Data) -> (key: String, path: String)? {
+    public static func first(in data: Data) -> (key: String, path: String)? {
         data.withUnsafeBytes { raw -> (String, String)? in
             let bytes = raw.bindMemory(to: UInt8.self)
             var index = 0
