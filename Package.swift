@@ -37,6 +37,8 @@ let package = Package(
         // Request-body formats the server reads (multipart forms, header parameters, JSON duplicate keys):
         // Foundation only, so the fuzz targets build it quickly.
         .target(name: "BodyParsing", swiftSettings: swiftSettings),
+        // What each fuzz target does with one input; the regression tests replay committed inputs through it.
+        .target(name: "FuzzHarness", dependencies: ["Engine", "BodyParsing"], swiftSettings: swiftSettings),
         .executableTarget(name: "EngineBench", dependencies: ["Engine", "Models"], swiftSettings: swiftSettings),
 
         // MARK: - server
@@ -131,7 +133,7 @@ let package = Package(
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "EngineTests", dependencies: ["Engine", "Models"], resources: [.copy("Fixtures")],
+            name: "EngineTests", dependencies: ["Engine", "Models", "FuzzHarness"], resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
@@ -164,3 +166,20 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets, only when asked for (`make fuzz` sets SPENDSENSE_FUZZ=1 and builds them with
+// `-sanitize=fuzzer,address` in .build-fuzz): they have no `main` of their own, libFuzzer's is linked in.
+if Context.environment["SPENDSENSE_FUZZ"] != nil {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzJSON", ["FuzzHarness", "FuzzSupport"]), ("FuzzCSV", ["FuzzHarness", "FuzzSupport"]),
+        ("FuzzValidator", ["FuzzHarness", "FuzzSupport"]), ("FuzzMultipart", ["FuzzHarness", "FuzzSupport"]),
+    ]
+    package.targets.append(.target(name: "FuzzSupport", path: "Fuzz/Targets/FuzzSupport", swiftSettings: swiftSettings))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: dependencies, path: "Fuzz/Targets/\(name)",
+                swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

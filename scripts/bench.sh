@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # One load generator on one address as one user: the API rate limits would cut the runs short.
 export API_RATE_LIMIT_PER_USER=0 API_RATE_LIMIT_PER_IP=0
 command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-if [ "${BENCH_ONLY:-}" != console ] && [ "${BENCH_ONLY:-}" != limits ]; then
+if [ "${BENCH_ONLY:-}" != console ] && [ "${BENCH_ONLY:-}" != limits ] && [ "${BENCH_ONLY:-}" != hardening ]; then
 [ "${BENCH_ONLY:-}" = engine ] || swift build -c release --product spendsense-server
 swift build -c release --product spendsense-engine-bench
 
@@ -40,6 +40,12 @@ if [ "${BENCH_ONLY:-}" = limits ]; then swift build -c release --product spendse
 # The console's figures (BENCH_ONLY=console runs only those).
 if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY}" = console ]; then scripts/bench-console.sh; fi
 [ "${BENCH_ONLY:-}" = console ] && exit 0
+# Concurrent writers and hostile multipart bodies (BENCH_ONLY=hardening runs only those).
+if [ -z "${BENCH_ONLY:-}" ] || [ "${BENCH_ONLY}" = hardening ]; then
+  [ "${BENCH_ONLY:-}" = hardening ] && swift build -c release --product spendsense-server
+  scripts/bench-hardening.sh
+fi
+[ "${BENCH_ONLY:-}" = hardening ] && exit 0
 
 bin=.build/release/spendsense-server
 data=$(mktemp -d)

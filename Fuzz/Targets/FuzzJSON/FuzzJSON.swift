@@ -1,12 +1,16 @@
-import Engine
 import Foundation
+import FuzzHarness
+import FuzzSupport
 
-/// libFuzzer target: the JSON upload reader and the validator behind it. Any input must come back as a
-/// `ParsedUpload` (valid or with issues); a trap, a hang or an ASan report is a bug.
+/// libFuzzer target: `FuzzHarness.json` (see there for what it covers).
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzJSON(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    let data = Data(bytes: bytes, count: count)
-    let parsed = UploadParser.parse(data, format: .json)
-    if parsed.isValid { _ = InsightPipeline.run(parsed.data) }
+public func fuzzJSON(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes else { return 0 }
+    FuzzHarness.json(Data(bytes: bytes, count: count))
     return 0
+}
+
+@_cdecl("FuzzJSON_main")
+func fuzzJSONMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv) { fuzzJSON($0, $1) }
 }

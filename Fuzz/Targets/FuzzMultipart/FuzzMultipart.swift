@@ -1,19 +1,16 @@
-import BodyParsing
 import Foundation
+import FuzzHarness
+import FuzzSupport
 
-/// libFuzzer target: the multipart form reader (multipart-kit's parser under our limits), Content-Type and
-/// Content-Disposition parameters, and the duplicate-key scan of JSON bodies. The first line of the input is
-/// the Content-Type header; the rest is the body.
+/// libFuzzer target: `FuzzHarness.multipart` (see there for what it covers).
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzMultipart(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> CInt {
-    let data = Data(bytes: bytes, count: count)
-    let split = data.firstIndex(of: UInt8(ascii: "\n")) ?? data.endIndex
-    let header = String(decoding: data[data.startIndex..<split], as: UTF8.self)
-    let body = split < data.endIndex ? Data(data[(split + 1)...]) : Data()
-    _ = HeaderParameters.parse(header)
-    _ = DuplicateKeys.first(in: body)
-    if let boundary = try? MultipartForm.boundary(fromContentType: header) {
-        _ = try? MultipartForm.parse(body, boundary: boundary, maxFileBytes: 1 << 20)
-    }
+public func fuzzMultipart(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    guard let bytes else { return 0 }
+    FuzzHarness.multipart(Data(bytes: bytes, count: count))
     return 0
+}
+
+@_cdecl("FuzzMultipart_main")
+func fuzzMultipartMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    runFuzzer(argc, argv) { fuzzMultipart($0, $1) }
 }
