@@ -3,7 +3,7 @@ SWIFT ?= swift
 APT_PACKAGES := libncursesw5-dev tmux python3 curl
 BIN := .build/debug
 
-.PHONY: demo test build deps bench fuzz screenshots clean
+.PHONY: demo test test-contract build deps bench fuzz screenshots clean
 
 ## Installs missing system packages (as root), builds, and opens the console on a local demo server.
 demo: deps build
@@ -35,6 +35,10 @@ deps:
 ## Release build plus an HTTP load run with wrk; figures go to BENCHMARKS.md.
 bench: deps
 	scripts/bench.sh
+
+## Schemathesis over /openapi.json with every check, as operator, user and admin (scripts/schemathesis.sh).
+test-contract: deps build
+	scripts/schemathesis.sh
 
 ## libFuzzer over the JSON, CSV, validator and multipart readers (FUZZ_SECONDS per target, default 60); crashing
 ## inputs land in Fuzz/Regressions/ and the tests replay them.

@@ -11,7 +11,7 @@ data=$(mktemp -d)
 port=${BENCH_PORT:-18090}
 base="http://127.0.0.1:$port"
 server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$data"; }
+cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; rm -rf "$data"; }
 trap cleanup EXIT
 API_RATE_LIMIT_PER_USER=0 API_RATE_LIMIT_PER_IP=0 REGISTRATION_LIMIT=100000 LOG_LEVEL=warning \
   "$bin" serve --port "$port" --data-dir "$data" > "$data/server.log" 2>&1 &

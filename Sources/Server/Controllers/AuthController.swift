@@ -123,7 +123,11 @@ struct AuthController {
     @Sendable func authorize(_ request: Request, context: AppRequestContext) async throws -> Response {
         let provider = try context.parameters.require("provider")
         let start = try await auth.beginOAuth(provider, purpose: .signIn, client: client(request, context))
-        let wantsJSON = request.uri.queryParameters["format"] == "json" || (request.headers[.accept] ?? "").contains("application/json")
+        let format = request.uri.queryParameters["format"]
+        guard format == nil || format == "json" else {
+            throw AppError.validation("format must be json (or absent for a redirect)", fields: ["format": "json"])
+        }
+        let wantsJSON = format == "json" || (request.headers[.accept] ?? "").contains("application/json")
         if wantsJSON { return try start.response(from: request, context: context) }
         return Response(status: .found, headers: [.location: start.authorizeURL, .cacheControl: "no-store"])
     }

@@ -22,7 +22,10 @@ struct ConsentController {
         let body = try await request.decodeJSON(ConsentRequest.self, context: context)
         let version = body.consentVersion.trimmingCharacters(in: .whitespaces)
         var fields: [String: String] = [:]
-        if version.isEmpty || version.count > 32 { fields["consent_version"] = "must be 1–32 characters" }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        if version.isEmpty || version.count > 32 || !version.allSatisfy(allowed.contains) {
+            fields["consent_version"] = "must be 1–32 letters, digits, dots, dashes or underscores (e.g. 2026-01)"
+        }
         if !body.tosAccepted { fields["tos_accepted"] = "must be true to grant consent" }
         guard fields.isEmpty else { throw AppError.validation("Consent needs a version and accepted terms", fields: fields) }
         let status = try await dependencies.consents.grant(userID: identity.user.id, version: version, now: Date())
