@@ -19,11 +19,16 @@ public enum UploadFormat: String, Sendable, Codable {
 
     /// Picks the format from the content (first non-space byte `{` → JSON), then the file name.
     public static func detect(_ data: Data, fileName: String?) -> UploadFormat {
-        // A JSON document of the wrong shape (an array, deep nesting) is still JSON and is told so; a `.json`
-        // name means JSON whatever the first byte (`null`, a number). CSV headers start with a letter.
-        if fileName?.lowercased().hasSuffix(".json") == true { return .json }
-        for byte in data.prefix(64) where ![0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains(byte) {
-            return byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") ? .json : .csv
+        // The content decides: a JSON document of the wrong shape (an array, deep nesting, a bare literal) is
+        // still JSON and is told so; anything else is CSV, whose header starts with a letter or a quote.
+        let isSpace: (UInt8) -> Bool = { [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }
+        guard let first = data.first(where: { !isSpace($0) }) else {
+            return fileName?.lowercased().hasSuffix(".json") == true ? .json : .csv
+        }
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") { return .json }
+        if data.count <= 64 {
+            let literal = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if ["null", "true", "false"].contains(literal) || Double(literal) != nil { return .json }
         }
         return .csv
     }
