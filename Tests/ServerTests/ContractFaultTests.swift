@@ -14,18 +14,8 @@ import BodyParsing
 /// Issue 12, "smaller contract faults found on the way": each one, fixed and pinned.
 @Suite("Contract faults: tokens, JSON bodies, parameters, uploads")
 struct ContractFaultTests {
-    /// Our claims, re-signed with the server's own key so only what the test changes differs.
-    struct Claims: JWTPayload {
-        var sub: SubjectClaim
-        var role: String
-        var sid: String
-        var jti: IDClaim
-        var iss: IssuerClaim
-        var iat: IssuedAtClaim
-        var exp: ExpirationClaim
-        var nbf: NotBeforeClaim?
-        func verify(using algorithm: some JWTAlgorithm) throws {}
-    }
+    /// The server's own claims type, re-signed with its key so only what a test changes differs.
+    typealias Claims = AccessClaims
 
     @Test("tokens: the key is chosen by kid; no kid, an unknown kid, iat or nbf in the future are refused")
     func tokenChecks() async throws {
