@@ -136,3 +136,25 @@ struct ContractFaultTests {
 enum DuplicateKeysProbe {
     static func first(_ text: String) -> (key: String, path: String)? { DuplicateKeys.first(in: Data(text.utf8)) }
 }
+
+@Suite("Response contract checker")
+struct ResponseContractTests {
+    @Test("it finds undocumented statuses, missing required fields, wrong types and enum values")
+    func catchesProblems() {
+        let json: HTTPFields = [.contentType: "application/json"]
+        #expect(ResponseContract.problems(method: "GET", path: "/api/v1/users/me", status: 418, headers: json, body: Data("{}".utf8)).count == 1)
+        let missing = ResponseContract.problems(method: "GET", path: "/api/v1/users/me", status: 200, headers: json, body: Data("{}".utf8))
+        #expect(missing.contains { $0.contains("lacks required") })
+        let wrongType = ResponseContract.problems(
+            method: "GET", path: "/api/v1/health-not-a-route", status: 200, headers: json, body: Data("{}".utf8))
+        #expect(wrongType.isEmpty)  // not in the document: nothing to hold it to
+        let badRole = ResponseContract.problems(
+            method: "GET", path: "/api/v1/users/me", status: 200, headers: json,
+            body: Data(#"{"user_id": "x", "email": 5, "role": "emperor", "created_at": "2026-01-01T00:00:00Z"}"#.utf8))
+        #expect(badRole.contains { $0.contains("not string") || $0.contains("not one of") })
+        let fine = ResponseContract.problems(
+            method: "POST", path: "/api/v1/auth/login", status: 401, headers: json,
+            body: Data(#"{"detail": "x", "error": {"code": "A", "message": "x", "details": {}}, "request_id": "r"}"#.utf8))
+        #expect(fine.isEmpty)
+    }
+}

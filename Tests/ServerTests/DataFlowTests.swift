@@ -24,9 +24,13 @@ extension TestClientProtocol {
         append("\r\n--\(boundary)--\r\n")
         var headers: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "multipart/form-data; boundary=\(boundary)"]
         if let idempotencyKey { headers[.init("Idempotency-Key")!] = idempotencyKey }
-        return try await execute(uri: "/api/v1/data/upload", method: .post, headers: headers, body: ByteBuffer(data: body)) { response in
+        let reply = try await execute(uri: "/api/v1/data/upload", method: .post, headers: headers, body: ByteBuffer(data: body)) { response in
             Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
         }
+        for problem in ResponseContract.problems(method: "POST", path: "/api/v1/data/upload", status: reply.status.code, headers: reply.headers, body: reply.body) {
+            Issue.record("contract: \(problem)")
+        }
+        return reply
     }
 }
 

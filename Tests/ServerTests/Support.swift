@@ -94,9 +94,16 @@ extension TestClientProtocol {
             headers[.contentType] = "application/json"
             buffer = ByteBuffer(string: raw)
         }
-        return try await execute(uri: uri, method: method, headers: headers, body: buffer) { response in
+        let reply = try await execute(uri: uri, method: method, headers: headers, body: buffer) { response in
             Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
         }
+        // Every response a suite sees is held to the OpenAPI document.
+        for problem in ResponseContract.problems(
+            method: method.rawValue, path: uri, status: reply.status.code, headers: reply.headers, body: reply.body)
+        {
+            Issue.record("contract: \(problem)")
+        }
+        return reply
     }
 
     /// Registers a user and returns the token response.
