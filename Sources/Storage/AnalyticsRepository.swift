@@ -87,7 +87,7 @@ public struct SQLAnalyticsRepository: AnalyticsRepository {
                 "SELECT action, at FROM recommendation_decisions WHERE at >= \(bind: from.dbValue) AND at <= \(bind: to.dbValue)"
             ).all() {
                 let action = try row.decode(column: "action", as: String.self)
-                let day = Int((try row.decode(column: "at", as: Double.self) / 86400).rounded(.down))
+                let day = Int(saturating: (try row.decode(column: "at", as: Double.self) / 86400).rounded(.down))
                 totals[action, default: 0] += 1
                 var entry = daily[day] ?? DailyEngagement(day: Day(ordinal: day))
                 switch action {
@@ -100,7 +100,7 @@ public struct SQLAnalyticsRepository: AnalyticsRepository {
             for row in try await sql.raw(
                 "SELECT created_at FROM recommendations WHERE created_at >= \(bind: from.dbValue) AND created_at <= \(bind: to.dbValue)"
             ).all() {
-                let day = Int((try row.decode(column: "created_at", as: Double.self) / 86400).rounded(.down))
+                let day = Int(saturating: (try row.decode(column: "created_at", as: Double.self) / 86400).rounded(.down))
                 var entry = daily[day] ?? DailyEngagement(day: Day(ordinal: day))
                 entry.created += 1
                 daily[day] = entry

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import NIOCore
 import NIOPosix
 
@@ -288,7 +289,7 @@ public struct RedisKeyValueStore: KeyValueStore {
         }
     }
 
-    private static func milliseconds(_ seconds: TimeInterval) -> String { String(max(1, Int((seconds * 1000).rounded(.up)))) }
+    private static func milliseconds(_ seconds: TimeInterval) -> String { String(max(1, Int(saturating: (seconds * 1000).rounded(.up)))) }
 
     public func get(_ key: String) async throws -> String? {
         try await run(["GET", prefix + key]).text

@@ -62,7 +62,7 @@ enum SubscriptionDetector {
             merchant: last.merchantName ?? last.merchantEntityID ?? "Unknown merchant", cadence: cadence, occurrences: sorted.count,
             typicalAmount: typical.rounded(cents: true), monthlyAmount: monthly.rounded(cents: true), lastDate: last.date,
             evidence: Evidence(transactionIDs: sorted.map(\.id), accountIDs: Array(Set(sorted.map(\.accountID))).sorted(),
-                               note: "median gap \(Int(medianGap)) days"))
+                               note: "median gap \(Int(saturating: medianGap)) days"))
     }
 }
 

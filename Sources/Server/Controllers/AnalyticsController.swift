@@ -27,7 +27,7 @@ struct AnalyticsController {
     }
 
     func range(_ request: Request) throws -> Range {
-        let today = Day(ordinal: Int((Date().timeIntervalSince1970 / 86400).rounded(.down)))
+        let today = Day(ordinal: Int(saturating: (Date().timeIntervalSince1970 / 86400).rounded(.down)))
         let to = try request.dayQuery("to") ?? today
         let from = try request.dayQuery("from") ?? to.adding(days: -29)
         guard from <= to else { throw AppError.validation("from must not be after to", fields: ["from": "<= to"]) }
@@ -50,7 +50,7 @@ struct AnalyticsController {
         let turnaround = try await dependencies.analytics.turnaroundHours(from: range.start, to: range.end).sorted()
         func percentile(_ values: [Double], _ p: Double) -> Double? {
             guard !values.isEmpty else { return nil }
-            return values[min(values.count - 1, max(0, Int((p * Double(values.count)).rounded(.up)) - 1))]
+            return values[min(values.count - 1, max(0, Int(saturating: (p * Double(values.count)).rounded(.up)) - 1))]
         }
         return PerformanceAnalytics(
             routes: dependencies.metrics.routeLatencies(), jobsCompleted: durations.count, jobP50Seconds: percentile(durations, 0.5),

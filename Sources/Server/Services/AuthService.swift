@@ -205,7 +205,7 @@ public struct AuthService: Sendable {
     private func response(user: UserRecord, access: String, refresh: String) -> AuthResponse {
         AuthResponse(
             userID: user.id, email: user.user.email, role: user.user.role, accessToken: access, refreshToken: refresh,
-            expiresIn: Int(tokens.accessTokenLifetime))
+            expiresIn: Int(saturating: tokens.accessTokenLifetime))
     }
 }
 

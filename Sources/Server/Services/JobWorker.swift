@@ -36,7 +36,7 @@ public struct JobWorker: Service {
             try await process(job)
             let elapsed = ContinuousClock.now - started
             dependencies.metrics.record(job: job.kind.rawValue, outcome: "completed", seconds: elapsed.seconds)
-            logger.info("job completed", metadata: ["job.kind": .string(job.kind.rawValue), "duration_ms": .stringConvertible(Int(elapsed.seconds * 1000))])
+            logger.info("job completed", metadata: ["job.kind": .string(job.kind.rawValue), "duration_ms": .stringConvertible(Int(saturating: elapsed.seconds * 1000))])
         } catch StorageError.conflict(let why) {
             // Another worker took the job after our lease ran out; its result stands.
             logger.warning("job result discarded", metadata: ["reason": .string(why)])

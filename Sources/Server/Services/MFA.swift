@@ -107,7 +107,7 @@ extension AuthService {
         let value = [user.id.uuidString.lowercased(), client.userAgent ?? "", client.ip ?? "", client.deviceName ?? ""]
             .map { $0.replacingOccurrences(of: "\n", with: " ") }.joined(separator: "\n")
         try await keyValue.set("mfa-challenge:\(id)", value: value, ttl: Self.challengeLifetime)
-        return MFAChallenge(challengeID: id, expiresIn: Int(Self.challengeLifetime))
+        return MFAChallenge(challengeID: id, expiresIn: Int(saturating: Self.challengeLifetime))
     }
 
     /// Answers a login challenge with a code: tokens. Five wrong codes end the challenge.

@@ -79,7 +79,7 @@ public final class MetricsRegistry: Sendable {
             let sorted = reservoir.samples.sorted()
             func percentile(_ p: Double) -> Double {
                 guard !sorted.isEmpty else { return 0 }
-                let index = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
+                let index = min(sorted.count - 1, Int(saturating: (p * Double(sorted.count)).rounded(.up)) - 1)
                 return (sorted[max(0, index)] * 1000 * 100).rounded() / 100
             }
             return RouteLatency(

@@ -82,7 +82,7 @@ extension AuthService {
         if provider.id == .apple { query.append(("response_mode", "form_post")) }
         let authorizeURL = FormBody.appending(query, to: registry.address.resolve(provider.settings.authorizeURL).absoluteString)
         var start = OAuthStart(
-            provider: provider.id, authorizeURL: authorizeURL, expiresIn: Int(Self.oauthLifetime),
+            provider: provider.id, authorizeURL: authorizeURL, expiresIn: Int(saturating: Self.oauthLifetime),
             pollHandle: pending.pollHandle, interval: pending.pollHandle == nil ? nil : Self.pollInterval)
         if pending.pollHandle != nil {
             // A short address to type on another device; it redirects to the provider for ten minutes.
@@ -191,7 +191,7 @@ extension AuthService {
         switch record.status {
         case "pending":
             let left = try await keyValue.ttl(key) ?? 0
-            return .pending(OAuthPending(interval: Self.pollInterval, expiresIn: Int(left)))
+            return .pending(OAuthPending(interval: Self.pollInterval, expiresIn: Int(saturating: left)))
         case "done":
             guard try await keyValue.take(key) != nil, let body = record.body else {
                 throw AppError(.notFound, code: ErrorCode.pollExpired, "This sign-in was already collected; start again")

@@ -46,7 +46,7 @@ extension AuthService {
         }
         context.logger.debug("phone code sent", metadata: ["phone": .string(PhoneNumber.masked(phone))])
         await audit.record(AuditAction.phoneCode, actor: nil, targetType: "phone", targetID: PhoneNumber.masked(phone), context: context)
-        return PhoneCodeSent(phone: phone, expiresIn: Int(Self.phoneCodeLifetime))
+        return PhoneCodeSent(phone: phone, expiresIn: Int(saturating: Self.phoneCodeLifetime))
     }
 
     /// Checks a code for a number and spends it; the normalized number. Three wrong codes spend it too.

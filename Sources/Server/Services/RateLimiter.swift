@@ -1,3 +1,4 @@
+import Models
 import Foundation
 import HTTPTypes
 import Storage
@@ -12,7 +13,7 @@ public struct RateLimiter: Sendable {
     func ensureAllowed(_ key: String, limit: Int, message: String) async throws {
         guard let value = try await store.get(key), let count = Int(value), count >= limit else { return }
         let retry = try await store.ttl(key) ?? 60
-        throw AppError.rateLimited(retryAfter: Int(retry.rounded(.up)), message)
+        throw AppError.rateLimited(retryAfter: Int(saturating: retry.rounded(.up)), message)
     }
 
     /// Counts one event against `key`; returns the count in the window.
@@ -42,7 +43,7 @@ public struct RateLimiter: Sendable {
     /// headers, otherwise returns the window for the response's headers.
     func take(_ key: String, limit: Int, window: TimeInterval, message: String) async throws -> Window {
         let (count, expiresIn) = try await store.hit(key, window: window)
-        let state = Window(limit: limit, remaining: max(0, limit - count), reset: max(1, Int(expiresIn.rounded(.up))))
+        let state = Window(limit: limit, remaining: max(0, limit - count), reset: max(1, Int(saturating: expiresIn.rounded(.up))))
         if count > limit {
             var error = AppError.rateLimited(retryAfter: state.reset, message)
             for field in state.headers { error.headers[field.name] = field.value }
