@@ -46,6 +46,25 @@ struct ConnectionTests {
         }
     }
 
+    @Test("an upload whose client goes away mid-body stores nothing, and the server serves on")
+    func uploadAbandoned() async throws {
+        try await withApp(.sqlite, .live, configure: noWorker) { dependencies, client in
+            let user = try await client.register("gone@example.com")
+            let port = try #require(client.port)
+            let connection = try RawConnection(port: port)
+            let start = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.json\"\r\n\r\n{\"accounts\": ["
+            connection.send(
+                "POST /api/v1/data/upload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(user.accessToken)\r\n"
+                    + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000000\r\n\r\n" + start)
+            connection.shutdownWrite()
+            let (text, closed) = await connection.read(timeout: 10)
+            #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 400"), "\(text.prefix(200))")
+            #expect(closed)
+            #expect(try await dependencies.uploads.list(userIDs: [user.userID], skip: 0, limit: 10).total == 0)
+            #expect(try await client.call(.get, "/health").status == .ok)
+        }
+    }
+
     @Test("a stalled body on a route that does not read it is closed after the read timeout too")
     func stalledUnreadBody() async throws {
         try await withApp(.sqlite, .live, configure: { $0.requestReadTimeout = 1 }) { _, client in
