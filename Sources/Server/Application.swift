@@ -14,7 +14,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     router.middlewares.add(
         ObservabilityMiddleware(
             metrics: dependencies.metrics, accessLogger: dependencies.logger,
-            trustForwardedFor: configuration.trustForwardedFor))
+            trustedProxies: configuration.trustedProxies))
     router.middlewares.add(ErrorMiddleware(routeTable: routeTable))
     router.middlewares.add(CORSMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
     // Room for a multipart envelope around a 10 MB file; JSON bodies are held to 10 MB when they are read.

@@ -34,12 +34,14 @@ public struct ServerConfiguration: Sendable {
     /// Registrations allowed per IP per window before 429.
     public var registrationLimit: Int
     public var registrationWindow: TimeInterval
-    /// Trust the first `X-Forwarded-For` address as the client IP (only behind a proxy you control).
-    public var trustForwardedFor: Bool
+    /// The proxies (load balancers) whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`); none by default.
+    public var trustedProxies: TrustedProxies = .none
     public var maxDatabaseConnections: Int
     /// A request body that stops arriving for this long is answered 408 and its connection closed
     /// (`REQUEST_READ_TIMEOUT_SECONDS`).
     public var requestReadTimeout: TimeInterval = 30
+    /// How long a claimed job belongs to its worker before another instance may take it (`JOB_LEASE_SECONDS`).
+    public var jobLease: TimeInterval = 120
     /// An idle keep-alive connection is closed after this long (`HTTP_IDLE_TIMEOUT_SECONDS`); longer than a
     /// load balancer's own idle timeout (60 s on an ALB), so the balancer never reuses a connection we closed.
     public var idleConnectionTimeout: TimeInterval = 120
@@ -106,7 +108,7 @@ public struct ServerConfiguration: Sendable {
         accessTokenLifetime: TimeInterval = 3600, refreshTokenLifetime: TimeInterval = 30 * 86400,
         loginFailureLimit: Int = 5, loginFailureWindow: TimeInterval = 3600,
         registrationLimit: Int = 5, registrationWindow: TimeInterval = 3600,
-        trustForwardedFor: Bool = false, maxDatabaseConnections: Int = 8
+        maxDatabaseConnections: Int = 8
     ) {
         self.host = host
         self.port = port
@@ -125,7 +127,6 @@ public struct ServerConfiguration: Sendable {
         self.loginFailureWindow = loginFailureWindow
         self.registrationLimit = registrationLimit
         self.registrationWindow = registrationWindow
-        self.trustForwardedFor = trustForwardedFor
         self.maxDatabaseConnections = maxDatabaseConnections
     }
 

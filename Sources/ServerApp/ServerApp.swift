@@ -82,10 +82,19 @@ struct CommonOptions: ParsableArguments {
             loginFailureWindow: TimeInterval(try integer("LOGIN_FAILURE_WINDOW_SECONDS", default: 3600)),
             registrationLimit: try integer("REGISTRATION_LIMIT", default: 5),
             registrationWindow: TimeInterval(try integer("REGISTRATION_WINDOW_SECONDS", default: 3600)),
-            trustForwardedFor: env["TRUST_FORWARDED_FOR"] == "1" || env["TRUST_FORWARDED_FOR"] == "true",
             maxDatabaseConnections: try integer("DATABASE_MAX_CONNECTIONS", default: 8)
         )
+        if let old = env["TRUST_FORWARDED_FOR"], !old.isEmpty {
+            throw ValidationError(
+                "TRUST_FORWARDED_FOR is gone (it believed the client-chosen first X-Forwarded-For entry): set TRUSTED_PROXIES to your load balancers' addresses or CIDRs")
+        }
+        switch TrustedProxies.parse(env["TRUSTED_PROXIES"] ?? "") {
+        case .success(let proxies): configuration.trustedProxies = proxies
+        case .failure(let error): throw ValidationError(error.description)
+        }
         configuration.requestReadTimeout = TimeInterval(try integer("REQUEST_READ_TIMEOUT_SECONDS", default: 30))
+        configuration.jobLease = TimeInterval(try integer("JOB_LEASE_SECONDS", default: 120))
+        guard configuration.jobLease >= 5 else { throw ValidationError("JOB_LEASE_SECONDS must be at least 5") }
         configuration.idleConnectionTimeout = TimeInterval(try integer("HTTP_IDLE_TIMEOUT_SECONDS", default: 120))
         guard configuration.requestReadTimeout >= 1, configuration.idleConnectionTimeout >= 1 else {
             throw ValidationError("REQUEST_READ_TIMEOUT_SECONDS and HTTP_IDLE_TIMEOUT_SECONDS must be at least 1")

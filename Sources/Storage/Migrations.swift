@@ -332,25 +332,48 @@ let allMigrations: [Migration] = [
 ]
 
 extension Database {
+    /// The PostgreSQL advisory lock every instance takes while it migrates (any constant; this is "SpSe").
+    static let migrationLockKey: Int64 = 0x5370_5365
+
     /// Applies every migration not yet recorded in `schema_migrations`, each in its own transaction.
-    /// Returns the versions applied by this call.
+    /// Returns the versions applied by this call. On PostgreSQL the whole run holds an advisory lock, so any
+    /// number of instances may start at once on an empty database: one migrates, the others wait and then find
+    /// nothing left to do (without it, concurrent `CREATE TABLE`s fail on `pg_type_typname_nsp_index`).
     @discardableResult
     public func migrate() async throws -> [Int] {
+        guard dialect == .postgres else { return try await applyMigrations(on: nil) }
+        // One connection for the lock and the migrations: the lock belongs to its session.
+        return try await withConnection { sql in
+            try await sql.raw("SELECT pg_advisory_lock(\(bind: Self.migrationLockKey))").run()
+            do {
+                let applied = try await applyMigrations(on: sql)
+                try await sql.raw("SELECT pg_advisory_unlock(\(bind: Self.migrationLockKey))").run()
+                return applied
+            } catch {
+                try? await sql.raw("SELECT pg_advisory_unlock(\(bind: Self.migrationLockKey))").run()
+                throw error
+            }
+        }
+    }
+
+    /// Runs the migrations on `connection` (PostgreSQL, inside the lock) or through the pool (SQLite).
+    private func applyMigrations(on connection: (any SQLDatabase)?) async throws -> [Int] {
         let types = ColumnTypes(dialect)
-        try await withConnection { sql in
-            try await sql.raw(
-                """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version \(unsafeRaw: types.integer) PRIMARY KEY,
-                    name TEXT NOT NULL,
-                    applied_at \(unsafeRaw: types.real) NOT NULL
-                )
-                """
-            ).run()
+        let createTable: SQLQueryString = """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version \(unsafeRaw: types.integer) PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at \(unsafeRaw: types.real) NOT NULL
+            )
+            """
+        if let connection {
+            try await connection.raw(createTable).run()
+        } else {
+            try await write { sql in try await sql.raw(createTable).run() }
         }
         var applied: [Int] = []
         for migration in allMigrations {
-            let didApply = try await transaction { sql -> Bool in
+            let apply: @Sendable (any SQLDatabase) async throws -> Bool = { sql in
                 let existing = try await sql.raw(
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
                 ).all()
@@ -365,6 +388,19 @@ extension Database {
                     """
                 ).run()
                 return true
+            }
+            let didApply: Bool
+            if let connection {
+                try await connection.raw("BEGIN").run()
+                do {
+                    didApply = try await apply(connection)
+                    try await connection.raw("COMMIT").run()
+                } catch {
+                    try? await connection.raw("ROLLBACK").run()
+                    throw Self.translate(error)
+                }
+            } else {
+                didApply = try await transaction(apply)
             }
             if didApply {
                 logger.info("migration applied", metadata: ["migration.version": "\(migration.version)"])

@@ -204,3 +204,31 @@ struct MemoryKeyValueClockTests {
         #expect(try await store.get("n") == nil)
     }
 }
+
+@Suite("Migrations with several instances")
+struct ConcurrentMigrationTests {
+    @Test(
+        "three instances migrating one empty PostgreSQL database at once: all succeed, each migration applies once",
+        .enabled(if: TestBackend.postgresURL != nil || TestBackend.isCI))
+    func threeAtOnce() async throws {
+        let scratch = try await ScratchDatabase.make(.postgres)
+        let databases = try (0..<3).map { _ in try Database(location: scratch.location, maxConnections: 2, logger: quietLogger()) }
+        do {
+            let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for database in databases { group.addTask { try await database.migrate() } }
+                var all: [[Int]] = []
+                for try await versions in group { all.append(versions) }
+                return all
+            }
+            #expect(applied.flatMap { $0 }.sorted() == Array(1...Database.latestSchemaVersion))
+            #expect(applied.filter { !$0.isEmpty }.count == 1)
+            for database in databases { #expect(try await database.schemaVersion() == Database.latestSchemaVersion) }
+        } catch {
+            for database in databases { await database.close() }
+            await scratch.drop()
+            throw error
+        }
+        for database in databases { await database.close() }
+        await scratch.drop()
+    }
+}

@@ -58,7 +58,10 @@ struct DataController {
             }
         }
 
-        let idempotencyKey = request.headers[.init("Idempotency-Key")!].map { String($0.prefix(128)) }
+        let idempotencyKey = request.headers[.init("Idempotency-Key")!]
+        if let idempotencyKey, idempotencyKey.count > 128 {
+            throw AppError.validation("Idempotency-Key must be at most 128 characters", fields: ["Idempotency-Key": "at most 128 characters"])
+        }
         if let idempotencyKey, let earlier = try await dependencies.uploads.find(userID: owner, idempotencyKey: idempotencyKey) {
             return try respond(to: earlier, context: context)
         }

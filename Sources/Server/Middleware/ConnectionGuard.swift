@@ -14,6 +14,7 @@ struct RequestReadTimeout: Error, CustomStringConvertible {
 /// Per-connection guard, in the channel pipeline after the HTTP codec:
 /// - a request whose body stops arriving for `readTimeout` fails its body stream with `RequestReadTimeout`
 ///   (the handler reading it answers 408; a handler that is not reading it gets its connection closed);
+/// - an error answered before the request body is all in gets `Connection: close`;
 /// - a response that says `Connection: close` ends the connection once it is out: at once when the request was
 ///   read whole, else after the rest of its body (read and dropped) or `lingerTime`, whichever comes first, so a
 ///   client that writes its whole body before reading (urllib, many SDKs) still reads the answer;
@@ -34,6 +35,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var lingering = false
     private var lingerTimer: Scheduled<Void>?
     private var parserFailed = false
+    private var timedOut = false
     private var errorBody: ByteBuffer?
 
     init(readTimeout: TimeAmount, lingerTime: TimeAmount = .seconds(2)) {
@@ -84,6 +86,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                 scheduleReadTimer(context, at: due)
             } else {
                 readingBody = false
+                timedOut = true
                 context.fireErrorCaught(RequestReadTimeout())
             }
         }
@@ -105,6 +108,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head):
+            // An error answered before the request body is all in (413, 408, a form refused at its seventeenth
+            // part): the rest of that body is not wanted, so the connection ends once the answer is out.
+            if head.status.code >= 400, readingBody || timedOut {
+                head.headerFields[.connection] = "close"
+            }
             if head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
             if parserFailed, head.status == .badRequest, head.headerFields[.contentLength] == "0" {
                 let requestID = UUID().uuidString.lowercased()

@@ -71,13 +71,8 @@ struct ErrorMiddleware: RouterMiddleware {
                 }
             }
             let appError = map(error, request: request, context: context)
-            var response = Self.response(for: appError, requestID: context.requestID)
-            // An error answered while the client may still be sending its body ends the connection: the rest of
-            // that body is not read, and a client that writes it all before reading must not hang.
-            if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
-                response.headers[.connection] = "close"
-            }
-            return response
+            // An error answered while the body is still arriving also ends the connection (`ConnectionGuard`).
+            return Self.response(for: appError, requestID: context.requestID)
         }
     }
 

@@ -15,8 +15,8 @@ struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let metrics: MetricsRegistry
     let accessLogger: Logger
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy).
-    let trustForwardedFor: Bool
+    /// Whose `X-Forwarded-For` to believe, and how (see `TrustedProxies`).
+    let trustedProxies: TrustedProxies
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -25,9 +25,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         var context = context
         context.requestID = Self.requestID(from: request.headers[.requestID])
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
-        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-            context.remoteIP = forwarded.trimmingCharacters(in: .whitespaces)
-        }
+        context.remoteIP = trustedProxies.clientAddress(peer: context.remoteIP, forwardedFor: request.headers[values: .xForwardedFor])
         var response: Response
         do {
             response = try await next(request, context)

@@ -10,11 +10,14 @@ import Storage
 /// died is claimed again once its lease expires.
 public struct JobWorker: Service {
     let dependencies: AppDependencies
-    /// How long a claimed job belongs to this worker before another may take it.
-    var lease: TimeInterval = 120
+    /// How long a claimed job belongs to this worker before another may take it (`JOB_LEASE_SECONDS`).
+    var lease: TimeInterval
     var idlePoll: Duration = .milliseconds(250)
 
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    public init(dependencies: AppDependencies) {
+        self.dependencies = dependencies
+        self.lease = dependencies.configuration.jobLease
+    }
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
