@@ -242,12 +242,19 @@ public actor RedisClient {
         return try await reply.futureResult.get()
     }
 
-    /// Runs one command; a dropped connection is reopened once.
+    /// Commands that may run twice without changing the outcome. When a connection drops after a command was
+    /// written, Redis may or may not have run it: only these are sent again (a counter script sent twice would
+    /// count one request twice, a `GETDEL` would lose the value it took).
+    static let idempotent: Set<String> = ["GET", "SET", "DEL", "PTTL", "PEXPIRE", "EXISTS", "PING", "AUTH", "SELECT"]
+
+    /// Runs one command; after a dropped connection the next command opens a new one, and an idempotent command
+    /// is sent again on it once.
     public func run(_ arguments: [String]) async throws -> RESPValue {
         do {
             return try await send(arguments, on: try await connection())
         } catch RedisError.connectionClosed {
             channel = nil
+            guard let name = arguments.first?.uppercased(), Self.idempotent.contains(name) else { throw RedisError.connectionClosed }
             return try await send(arguments, on: try await connection())
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import NIOPosix
 @testable import Storage
@@ -124,5 +125,44 @@ struct KeyValueStoreTests {
         #expect(await !store.ping())
         await #expect(throws: StorageError.self) { _ = try await store.get("x") }
         #expect(throws: RedisError.self) { _ = try RedisKeyValueStore(url: URL(string: "http://127.0.0.1:6379")!) }
+    }
+}
+
+/// Issue 13, fault 5: a dropped connection never makes a counter count twice.
+@Suite("Redis client: retries")
+struct RedisRetryTests {
+    /// Counts the commands it receives and closes the connection after each, without answering.
+    final class Dropper: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let counter: Counter
+        init(counter: Counter) { self.counter = counter }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            counter.value.withLock { $0 += 1 }
+            context.close(promise: nil)
+        }
+    }
+
+    final class Counter: Sendable {
+        let value = Mutex(0)
+    }
+
+    @Test("a command cut off mid-flight is sent again only when it is idempotent")
+    func onlyIdempotentRetries() async throws {
+        let counter = Counter()
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.pipeline.addHandler(Dropper(counter: counter)) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(server.localAddress?.port)
+        let client = try RedisClient(url: URL(string: "redis://127.0.0.1:\(port)/0")!, commandTimeout: .seconds(2))
+        await #expect(throws: (any Error).self) { _ = try await client.run(["GET", "k"]) }
+        #expect(counter.value.withLock { $0 } == 2)  // sent, dropped, sent again, dropped
+        counter.value.withLock { $0 = 0 }
+        await #expect(throws: (any Error).self) { _ = try await client.run(["EVAL", RedisKeyValueStore.incrementScript, "1", "k", "1", "1000"]) }
+        #expect(counter.value.withLock { $0 } == 1)  // never twice
+        counter.value.withLock { $0 = 0 }
+        await #expect(throws: (any Error).self) { _ = try await client.run(["GETDEL", "k"]) }
+        #expect(counter.value.withLock { $0 } == 1)
+        await client.close()
+        try await server.close()
     }
 }
